@@ -1,0 +1,16 @@
+//go:build !unix
+
+package inifile
+
+import "io/fs"
+
+const isWindows = true
+
+// checkDir has no portable meaning outside unix; ACLs guard the profile.
+func checkDir(string) error { return nil }
+
+// checkOwner has no portable meaning outside unix.
+func checkOwner(string, fs.FileInfo) error { return nil }
+
+// syncDir is a no-op: directories cannot be opened for fsync on windows.
+func syncDir(string) error { return nil }
