@@ -1,0 +1,478 @@
+package cache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// ErrMiss reports that the cache holds no usable record for a key: absent,
+// expired, corrupt, truncated or written for another key.
+var ErrMiss = errors.New("cache: miss")
+
+// ErrLockTimeout reports that another process held a key's refresh lock for
+// longer than Cache.LockTimeout.
+var ErrLockTimeout = errors.New("cache: timed out waiting for lock")
+
+// DefaultWindow is botocore's advisory refresh time: credentials are
+// refreshed when they have less than 15 minutes left.
+const DefaultWindow = 15 * time.Minute
+
+// DefaultLockTimeout bounds how long a process waits for another one's
+// refresh (which may include a person typing an MFA code).
+const DefaultLockTimeout = 20 * time.Second
+
+// Backend stores secret byte strings by key. A missing key is reported as
+// an error matching [fs.ErrNotExist]. keychain.Store satisfies it.
+type Backend interface {
+	Get(key string) ([]byte, error)
+	Set(key string, data []byte) error
+	Delete(key string) error
+}
+
+// ttlSetter is implemented by hot tiers that expire keys themselves
+// (keychain.Kernel).
+type ttlSetter interface {
+	SetWithTTL(key string, data []byte, ttl time.Duration) error
+}
+
+// namer is implemented by backends that report their name (keychain.Store).
+type namer interface{ Name() string }
+
+// Entry is one cached record.
+type Entry struct {
+	// Key identifies the record, e.g. "vault/DynamoDBRole-dev/<hash>". It
+	// is built by the caller from names only and is stored in the index,
+	// so it must not contain secrets.
+	Key string
+	// Kind is "session" or "vault".
+	Kind string
+	// Profile is the profile name, for status output.
+	Profile string
+	// Data is the opaque secret payload. It goes only to the backends.
+	Data []byte
+	// Start and Expires bound the credentials' life.
+	Start, Expires time.Time
+}
+
+// IndexEntry is the non-secret description of a record kept in the index.
+type IndexEntry struct {
+	Key     string    `json:"key"`
+	Kind    string    `json:"kind,omitempty"`
+	Profile string    `json:"profile,omitempty"`
+	Start   time.Time `json:"start"`
+	Expires time.Time `json:"expires"`
+	// Backend names the durable store ("os", "file", …), if it has a name.
+	Backend string `json:"backend,omitempty"`
+}
+
+// Cache is a two-tier store of expiring records with a non-secret index
+// and cross-process locks in Dir. Its zero value is not usable: Dir and
+// Backend are required.
+type Cache struct {
+	// Dir holds the index and lock files; it is created with mode 0700.
+	Dir string
+	// Backend is the durable store.
+	Backend Backend
+	// Hot is an optional fast tier read before Backend.
+	Hot Backend
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// LockTimeout bounds Lock; 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
+}
+
+func (c *Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Window returns the refresh window for credentials that live lifetime:
+// def (DefaultWindow when def <= 0) for lifetimes of at least 2*def, and
+// lifetime/2 for shorter ones, so short-lived roles are not refreshed on
+// every call. An unknown lifetime (<= 0) gets def.
+func Window(lifetime, def time.Duration) time.Duration {
+	if def <= 0 {
+		def = DefaultWindow
+	}
+	if lifetime <= 0 || lifetime >= 2*def {
+		return def
+	}
+	return lifetime / 2
+}
+
+// fresh reports whether e may be served without refreshing at now.
+func fresh(e *Entry, window time.Duration, now time.Time) bool {
+	if window < 0 {
+		window = 0
+	}
+	return now.Before(e.Expires.Add(-window))
+}
+
+// name is the file name stem for key: fixed length, no path characters.
+func name(key string) string {
+	s := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(s[:16])
+}
+
+func (c *Cache) indexPath(key string) string {
+	return filepath.Join(c.Dir, "index", name(key)+".json")
+}
+
+// mkdir creates dir (and Dir) with mode 0700 whatever the umask.
+func (c *Cache) mkdir(sub string) (string, error) {
+	if c.Dir == "" {
+		return "", errors.New("cache: no directory configured")
+	}
+	p := filepath.Join(c.Dir, sub)
+	for _, d := range []string{c.Dir, p} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return "", fmt.Errorf("cache: %v", err)
+		}
+		if st, err := os.Stat(d); err == nil && st.Mode().Perm() != 0o700 {
+			if err := os.Chmod(d, 0o700); err != nil {
+				return "", fmt.Errorf("cache: %v", err)
+			}
+		}
+	}
+	return p, nil
+}
+
+// readIndex returns the index entry for key, ErrMiss when there is none or
+// it is unreadable.
+func (c *Cache) readIndex(key string) (*IndexEntry, error) {
+	b, err := os.ReadFile(c.indexPath(key))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrMiss
+		}
+		return nil, fmt.Errorf("cache: index for %q: %v", key, err)
+	}
+	var ie IndexEntry
+	if err := json.Unmarshal(b, &ie); err != nil || ie.Key != key {
+		return nil, ErrMiss
+	}
+	return &ie, nil
+}
+
+func (c *Cache) writeIndex(ie *IndexEntry) error {
+	dir, err := c.mkdir("index")
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(ie)
+	if err != nil {
+		return fmt.Errorf("cache: index for %q: %v", ie.Key, err)
+	}
+	return writeAtomic(dir, name(ie.Key)+".json", b)
+}
+
+// writeAtomic writes a 0600 temp file in dir, syncs it and renames it to
+// file.
+func writeAtomic(dir, file string, data []byte) error {
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("cache: %v", err)
+	}
+	tmp := f.Name()
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, file))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cache: write %s: %v", file, err)
+	}
+	return nil
+}
+
+// envelope is the backend representation of an Entry.
+type envelope struct {
+	V       int       `json:"v"`
+	Key     string    `json:"key"`
+	Kind    string    `json:"kind,omitempty"`
+	Profile string    `json:"profile,omitempty"`
+	Start   time.Time `json:"start"`
+	Expires time.Time `json:"expires"`
+	Data    []byte    `json:"data"`
+	CRC     uint32    `json:"crc"`
+}
+
+const envelopeVersion = 1
+
+func encode(e *Entry) ([]byte, error) {
+	return json.Marshal(envelope{
+		V: envelopeVersion, Key: e.Key, Kind: e.Kind, Profile: e.Profile,
+		Start: e.Start, Expires: e.Expires, Data: e.Data, CRC: crc32.ChecksumIEEE(e.Data),
+	})
+}
+
+// decode parses a backend record for key; anything unexpected is ErrMiss.
+func decode(b []byte, key string) (*Entry, error) {
+	var v envelope
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, ErrMiss
+	}
+	if v.V != envelopeVersion || v.Key != key || v.Expires.IsZero() || crc32.ChecksumIEEE(v.Data) != v.CRC {
+		return nil, ErrMiss
+	}
+	return &Entry{Key: v.Key, Kind: v.Kind, Profile: v.Profile, Data: v.Data, Start: v.Start, Expires: v.Expires}, nil
+}
+
+// setHot writes the hot tier, best effort: on failure the key is removed so
+// the tier never serves an older record than Backend.
+func (c *Cache) setHot(key string, b []byte, expires, now time.Time) {
+	if c.Hot == nil {
+		return
+	}
+	ttl := expires.Sub(now)
+	var err error
+	switch {
+	case ttl <= 0:
+		err = errors.New("expired")
+	case hasTTL(c.Hot):
+		err = c.Hot.(ttlSetter).SetWithTTL(key, b, ttl)
+	default:
+		err = c.Hot.Set(key, b)
+	}
+	if err != nil {
+		_ = c.Hot.Delete(key)
+	}
+}
+
+func hasTTL(b Backend) bool { _, ok := b.(ttlSetter); return ok }
+
+// load reads the record for key from Hot, then Backend, refilling Hot from
+// Backend. accept filters records (freshness); a Hot record it rejects falls
+// through to Backend. It reports ErrMiss when neither tier has an accepted
+// record, or a Backend error that is not "not found".
+func (c *Cache) load(key string, now time.Time, accept func(*Entry) bool) (*Entry, error) {
+	if c.Hot != nil {
+		if b, err := c.Hot.Get(key); err == nil {
+			if e, err := decode(b, key); err == nil && accept(e) {
+				return e, nil
+			}
+		}
+	}
+	if c.Backend == nil {
+		return nil, errors.New("cache: no backend configured")
+	}
+	b, err := c.Backend.Get(key)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrMiss
+		}
+		return nil, fmt.Errorf("cache: read %q: %w", key, err)
+	}
+	e, err := decode(b, key)
+	if err != nil || !accept(e) {
+		return nil, ErrMiss
+	}
+	c.setHot(key, b, e.Expires, now)
+	return e, nil
+}
+
+// Get returns the unexpired record for key (now < Expires), or ErrMiss when
+// the index has none or the stored record is expired, corrupt, truncated or
+// foreign. It takes no lock. Errors other than ErrMiss come from Backend.
+func (c *Cache) Get(key string) (*Entry, error) {
+	now := c.now()
+	ie, err := c.readIndex(key)
+	if err != nil {
+		return nil, err
+	}
+	if !now.Before(ie.Expires) {
+		return nil, ErrMiss
+	}
+	return c.load(key, now, func(e *Entry) bool { return now.Before(e.Expires) })
+}
+
+// Put stores e in Backend and Hot, then publishes it in the index.
+func (c *Cache) Put(e *Entry) error {
+	if e == nil || e.Key == "" {
+		return errors.New("cache: put: entry has no key")
+	}
+	if e.Expires.IsZero() {
+		return fmt.Errorf("cache: put %q: entry has no expiry", e.Key)
+	}
+	if c.Backend == nil {
+		return errors.New("cache: no backend configured")
+	}
+	b, err := encode(e)
+	if err != nil {
+		return fmt.Errorf("cache: put %q: %v", e.Key, err)
+	}
+	if err := c.Backend.Set(e.Key, b); err != nil {
+		return fmt.Errorf("cache: put %q: %w", e.Key, err)
+	}
+	c.setHot(e.Key, b, e.Expires, c.now())
+	ie := &IndexEntry{Key: e.Key, Kind: e.Kind, Profile: e.Profile, Start: e.Start, Expires: e.Expires}
+	if n, ok := c.Backend.(namer); ok {
+		ie.Backend = n.Name()
+	}
+	return c.writeIndex(ie)
+}
+
+// Delete removes key from the index and both tiers. Deleting an absent key
+// is not an error.
+func (c *Cache) Delete(key string) error {
+	var errs []error
+	if err := os.Remove(c.indexPath(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("cache: delete %q: %v", key, err))
+	}
+	for _, b := range []Backend{c.Hot, c.Backend} {
+		if b == nil {
+			continue
+		}
+		if err := b.Delete(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("cache: delete %q: %w", key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// List returns the index, sorted by key. It reads no secret and does not
+// touch the backends; unreadable index files are skipped.
+func (c *Cache) List() ([]IndexEntry, error) {
+	dir := filepath.Join(c.Dir, "index")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("cache: list: %v", err)
+	}
+	var out []IndexEntry
+	for _, d := range ents {
+		if !strings.HasSuffix(d.Name(), ".json") || strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, d.Name()))
+		if err != nil {
+			continue
+		}
+		var ie IndexEntry
+		if json.Unmarshal(b, &ie) != nil || ie.Key == "" || d.Name() != name(ie.Key)+".json" {
+			continue
+		}
+		out = append(out, ie)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// Lock takes the exclusive cross-process lock for key, waiting at most
+// LockTimeout (and not past ctx). The error on timeout matches
+// ErrLockTimeout and names the key.
+func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error) {
+	dir, err := c.mkdir("locks")
+	if err != nil {
+		return nil, err
+	}
+	timeout := c.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	fl := flock.New(filepath.Join(dir, name(key)+".lock"), flock.SetPermissions(0o600))
+	ok, err := fl.TryLockContext(lctx, 5*time.Millisecond)
+	if ok {
+		return func() { _ = fl.Unlock() }, nil
+	}
+	_ = fl.Close()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("cache: lock %q: %w", key, ctx.Err())
+	}
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("cache: lock %q: another stslib-proc process held it for %v (is it waiting for an MFA code?): %w",
+			key, timeout, ErrLockTimeout)
+	}
+	return nil, fmt.Errorf("cache: lock %q: %v", key, err)
+}
+
+// Fetch returns a fresh record for key (now < Expires - window), calling
+// refresh at most once across all processes sharing Dir.
+//
+// Warm path: when the index names a fresh record, Fetch reads it from Hot
+// (or Backend, refilling Hot) and returns without locking. Otherwise it
+// takes the key's lock, reads again, and if the record is still not fresh
+// calls refresh with the record it has (stale: possibly expired, nil when
+// absent or unreadable), stores the result with Put and returns it.
+//
+// If refresh fails (or the lock times out) while the stale record is still
+// valid (now < Expires), Fetch returns the stale record and the failure as
+// warn, for the caller to print as a warning. If it is expired, the failure
+// is returned as err. If the new record cannot be stored, it is returned
+// with the storage error as warn.
+func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
+	refresh func(ctx context.Context, stale *Entry) (*Entry, error)) (e *Entry, warn error, err error) {
+	now := c.now()
+	isFresh := func(e *Entry) bool { return fresh(e, window, now) }
+	if ie, err := c.readIndex(key); err == nil && fresh(&Entry{Expires: ie.Expires}, window, now) {
+		if e, err := c.load(key, now, isFresh); err == nil {
+			return e, nil, nil
+		}
+	}
+
+	unlock, lerr := c.Lock(ctx, key)
+	if lerr != nil {
+		if st, err := c.Get(key); err == nil {
+			return st, lerr, nil
+		}
+		return nil, nil, lerr
+	}
+	defer unlock()
+
+	now = c.now()
+	var stale *Entry
+	if _, err := c.readIndex(key); err == nil {
+		stale, _ = c.load(key, now, func(*Entry) bool { return true })
+	}
+	if stale != nil && fresh(stale, window, now) {
+		return stale, nil, nil // another process refreshed it
+	}
+	e, rerr := refresh(ctx, stale)
+	if rerr == nil && e == nil {
+		rerr = fmt.Errorf("cache: refresh %q returned no entry", key)
+	}
+	if rerr != nil {
+		if stale != nil && c.now().Before(stale.Expires) {
+			return stale, rerr, nil
+		}
+		return nil, nil, rerr
+	}
+	if e.Key == "" {
+		e.Key = key
+	}
+	if e.Key != key {
+		return nil, nil, fmt.Errorf("cache: refresh %q returned an entry for %q", key, e.Key)
+	}
+	if err := c.Put(e); err != nil {
+		return e, err, nil
+	}
+	return e, nil, nil
+}
