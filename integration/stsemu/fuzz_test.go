@@ -34,7 +34,7 @@ func FuzzServeHTTP(f *testing.F) {
 		var e struct {
 			XMLName xml.Name
 			Err     struct{ Type, Code, Message string } `xml:"Error"`
-			ID      string                                `xml:"RequestId"`
+			ID      string                               `xml:"RequestId"`
 		}
 		if err := xml.Unmarshal(rec.Body.Bytes(), &e); err != nil {
 			t.Fatalf("answer %d is not XML: %v\n%s", rec.Code, err, rec.Body)
