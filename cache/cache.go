@@ -267,8 +267,8 @@ func hasTTL(b Backend) bool { _, ok := b.(ttlSetter); return ok }
 
 // load reads the record for key from Hot, then Backend, refilling Hot from
 // Backend. accept filters records (freshness); a Hot record it rejects falls
-// through to Backend. It reports ErrMiss when neither tier has an accepted
-// record, or a Backend error that is not "not found".
+// through to Backend. Every failure matches ErrMiss; a Backend error other
+// than "not found" is wrapped too.
 func (c *Cache) load(key string, now time.Time, accept func(*Entry) bool) (*Entry, error) {
 	if c.Hot != nil {
 		if b, err := c.Hot.Get(key); err == nil {
@@ -285,7 +285,9 @@ func (c *Cache) load(key string, now time.Time, accept func(*Entry) bool) (*Entr
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrMiss
 		}
-		return nil, fmt.Errorf("cache: read %q: %w", key, err)
+		// Unreadable (torn chunks, locked keyring…): still a miss, with
+		// the cause kept for callers that want to show it.
+		return nil, fmt.Errorf("%w: read %q: %w", ErrMiss, key, err)
 	}
 	e, err := decode(b, key)
 	if err != nil || !accept(e) {
@@ -297,7 +299,9 @@ func (c *Cache) load(key string, now time.Time, accept func(*Entry) bool) (*Entr
 
 // Get returns the unexpired record for key (now < Expires), or ErrMiss when
 // the index has none or the stored record is expired, corrupt, truncated or
-// foreign. It takes no lock. Errors other than ErrMiss come from Backend.
+// foreign. It takes no lock. Every error matches ErrMiss except an
+// unreadable index file; a Backend failure (locked keyring) is wrapped
+// alongside ErrMiss so its cause can be shown.
 func (c *Cache) Get(key string) (*Entry, error) {
 	now := c.now()
 	ie, err := c.readIndex(key)

@@ -579,3 +579,21 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// failingBackend fails every read with a non-"not found" error.
+type failingBackend struct{ *memBackend }
+
+func (*failingBackend) Get(string) ([]byte, error) { return nil, errors.New("secret service locked") }
+
+func TestBackendReadFailureIsAMiss(t *testing.T) {
+	cc, _, _, _ := newTestCache(t)
+	if err := cc.Put(entry("creds", t0.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	cc.Hot = nil
+	cc.Backend = &failingBackend{newMem()}
+	_, err := cc.Get(testKey)
+	if !errors.Is(err, ErrMiss) || !strings.Contains(err.Error(), "secret service locked") {
+		t.Fatalf("Get err = %v, want ErrMiss carrying the cause", err)
+	}
+}

@@ -75,11 +75,11 @@ func (b *memBackend) put(key string, data []byte) {
 
 // hotBackend is a memBackend that records the TTLs it is given.
 type hotBackend struct {
-	memBackend
+	*memBackend
 	ttls []time.Duration
 }
 
-func newHot() *hotBackend { return &hotBackend{memBackend: *newMem()} }
+func newHot() *hotBackend { return &hotBackend{memBackend: newMem()} }
 
 func (h *hotBackend) SetWithTTL(key string, data []byte, ttl time.Duration) error {
 	h.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -75,7 +76,8 @@ func Open(name string, opts Options) (Store, error) {
 			return NewOS(), nil
 		}
 		if opts.Notes != nil {
-			fmt.Fprintf(opts.Notes, "note: OS keyring unavailable (%v); using encrypted files in %s\n", err, opts.Dir)
+			reason := strings.ReplaceAll(err.Error(), "\n", " ")
+			fmt.Fprintf(opts.Notes, "note: OS keyring unavailable (%s); using encrypted files in %s\n", reason, opts.Dir)
 		}
 		return NewFile(opts.Dir, opts.Passphrase)
 	default:
