@@ -12,13 +12,16 @@
 // offset, injected faults (500, 503, throttling, TCP reset, hang), per-action
 // statistics and a call log.
 //
-// It does not evaluate IAM policies, session policies or tags, and it does
-// not implement presigned (query-string) SigV4, SigV4a or the other STS
-// actions; those are answered with InvalidAction.
+// It does not evaluate IAM policies, session policies or tags. Presigned
+// (query-string) SigV4 is refused with IncompleteSignature, and the other
+// STS actions (AssumeRoleWithSAML, GetFederationToken, …) with
+// InvalidAction.
 //
 // Tests start a server with [StartTest] and point an SDK client's
 // BaseEndpoint (or the CLI's --endpoint-url) at [Server.URL]. The program in
 // integration/cmd/stsemu runs the same server stand-alone; its HTTP control
-// endpoints (GET /__stats, POST /__faults, POST /__latency, POST /__reset)
-// serve scripts.
+// endpoints serve scripts: GET /__stats, POST /__faults (a JSON list of
+// [Fault], kinds by name such as "throttle"; an empty list clears),
+// POST /__latency?d=50ms, POST /__clock?d=-5m, POST /__expire and
+// POST /__reset.
 package stsemu
