@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/stslib/stslib-proc/credproc"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed; stderr says why
+	exitUsage = 2 // the command line is wrong
+)
+
+// cli is the kong grammar. Each command is a struct with Run(*deps).
+type cli struct {
+	Debug   bool   `help:"Log each STS call (action, profile, duration, outcome) to stderr. Never logs secrets."`
+	Keyring string `help:"Keyring backend: auto, os, file or memory (default: config.yml's keyring, or STSLIB_KEYRING)." enum:"auto,os,file,memory," default:""`
+
+	Process   processCmd   `cmd:"" default:"withargs" help:"Print credential_process JSON for a role profile (the default command)."`
+	Get       getCmd       `cmd:"" help:"Print credentials for role profiles, keyed sts-<profile>."`
+	Login     loginCmd     `cmd:"" help:"Start an MFA session for a source profile."`
+	Status    statusCmd    `cmd:"" help:"Show cached sessions and role credentials and when they expire."`
+	Clear     clearCmd     `cmd:"" help:"Forget cached credentials (and, with --sections, remove synced sections)."`
+	Sync      syncCmd      `cmd:"" help:"Write sts-<profile> sections into the AWS credentials file."`
+	Configure configureCmd `cmd:"" help:"Add profiles that run stslib-proc to the AWS config file."`
+	Demo      demoCmd      `cmd:"" help:"Run the whole flow against a built-in STS emulator, with no AWS account."`
+	Version   versionCmd   `cmd:"" help:"Print the version."`
+}
+
+// commandNames are the words that are not a profile in credential_process
+// mode.
+var commandNames = map[string]bool{
+	"process": true, "get": true, "login": true, "status": true, "clear": true, "sync": true,
+	"configure": true, "demo": true, "version": true, "help": true, "completion": true,
+}
+
+// run is main without the process: it returns the exit code.
+func run(args []string, d *deps) int {
+	// The credential_process fast path: "stslib-proc PROFILE" skips kong's
+	// reflection-heavy set-up, because SDKs run it before every client.
+	if len(args) == 1 && !strings.HasPrefix(args[0], "-") && !commandNames[args[0]] {
+		return report(d, processCredentials(d, args[0], ""))
+	}
+	var c cli
+	exit := -1
+	parser, err := kong.New(&c,
+		kong.Name("stslib-proc"),
+		kong.Description("MFA-backed, cached AWS role credentials for the AWS CLI and SDKs (credential_process)."),
+		kong.Writers(d.Stdout, d.Stderr),
+		kong.Exit(func(code int) { exit = code }),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Bind(d),
+	)
+	if err != nil {
+		fmt.Fprintf(d.Stderr, "stslib-proc: error: %v\n", err)
+		return exitError
+	}
+	kctx, err := parser.Parse(args)
+	if exit >= 0 {
+		return exit
+	}
+	if err != nil {
+		fmt.Fprintf(d.Stderr, "stslib-proc: error: %v\n", err)
+		return exitUsage
+	}
+	d.Debug = c.Debug
+	if c.Keyring != "" {
+		d.keyringFlag = c.Keyring
+	}
+	return report(d, kctx.Run(d))
+}
+
+// report prints an error for people: one "error:" line and optional
+// "hint:" lines. Errors never carry secrets (credproc's contract).
+func report(d *deps, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	fmt.Fprintf(d.Stderr, "stslib-proc: error: %s\n", msg)
+	for _, h := range hints(err) {
+		fmt.Fprintf(d.Stderr, "hint: %s\n", h)
+	}
+	return exitError
+}
+
+func hints(err error) []string {
+	var need *credproc.NeedMFAError
+	switch {
+	case errors.As(err, &need):
+		return []string{
+			fmt.Sprintf("run 'stslib-proc login %s' in a terminal, or set mfa_process in [profile %s]", need.Source, need.Source),
+		}
+	case errors.Is(err, credproc.ErrMFARejected):
+		return []string{"each code works once: wait for the next one, and check that the device's clock is right"}
+	case errors.Is(err, credproc.ErrProfileNotFound):
+		return []string{"role profiles need role_arn and source_profile in the AWS config file; 'aws configure list-profiles' lists them"}
+	case errors.Is(err, credproc.ErrRecursion):
+		return []string{"the profile with credential_process = stslib-proc ROLE must not be used as a source_profile"}
+	case errors.Is(err, credproc.ErrNoSource):
+		return []string{"the source profile needs long-term keys (aws_access_key_id, aws_secret_access_key)"}
+	}
+	return nil
+}
+
+// signalContext is cancelled on SIGINT and SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+}
+
+type versionCmd struct{}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func (versionCmd) Run(d *deps) error {
+	_, err := fmt.Fprintf(d.Stdout, "stslib-proc %s\n", version)
+	return err
+}
+

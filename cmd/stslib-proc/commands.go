@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stslib/stslib-proc/credproc"
+)
+
+type processCmd struct {
+	Profile string `arg:"" help:"Role profile (role_arn + source_profile) in the AWS config file."`
+	MFACode string `name:"mfa-code" help:"MFA code, if a new session is needed (or STSLIB_MFA_CODE)."`
+}
+
+func (c *processCmd) Run(d *deps) error { return processCredentials(d, c.Profile, c.MFACode) }
+
+// processCredentials is credential_process mode: one role, Version 1 JSON
+// on stdout, nothing else there.
+func processCredentials(d *deps, profile, mfaCode string) error {
+	if d.Getenv(credproc.EnvActive) != "" {
+		return fmt.Errorf("profile %s: %w: stslib-proc was started by a command that stslib-proc itself runs (mfa_process or a source's credential_process)", profile, credproc.ErrRecursion)
+	}
+	e, err := load(d)
+	if err != nil {
+		return err
+	}
+	creds, err := e.core(mfaCode).Role(context.Background(), profile)
+	if err != nil {
+		return err
+	}
+	return credproc.WriteProcessJSON(d.Stdout, creds)
+}
+
+type getCmd struct {
+	Profiles []string `arg:"" help:"Role profiles." predictor:"profile"`
+	Format   string   `short:"f" help:"Output format: process, vault, boto, env or ini (default: config.yml's format, else vault)."`
+	MFACode  string   `name:"mfa-code" help:"MFA code, if a new session is needed (or STSLIB_MFA_CODE)."`
+}
+
+func (c *getCmd) Help() string {
+	return "Example:\n  stslib-proc get DynamoDBRole-dev CodeDeployRole-qa --format boto"
+}
+
+func (c *getCmd) Run(d *deps) error {
+	e, err := load(d)
+	if err != nil {
+		return err
+	}
+	f := e.cfg.Format
+	if c.Format != "" {
+		if f, err = credproc.ParseFormat(c.Format); err != nil {
+			return err
+		}
+	}
+	core := e.core(c.MFACode)
+	m, err := core.Credentials(context.Background(), c.Profiles)
+	if err != nil {
+		return err
+	}
+	return credproc.WriteMap(d.Stdout, f, m)
+}
+
+type loginCmd struct {
+	Source   string        `arg:"" optional:"" help:"Source profile (default: config.yml's source_profile)." predictor:"profile"`
+	MFACode  string        `name:"mfa-code" help:"MFA code (or STSLIB_MFA_CODE); asked on the terminal otherwise."`
+	Duration time.Duration `help:"Session length, 15m to 36h (default: config.yml's session_duration, else 12h)."`
+}
+
+func (c *loginCmd) Help() string {
+	return "Example:\n  stslib-proc login BobSmith --mfa-code 123456"
+}
+
+func (c *loginCmd) Run(d *deps) error {
+	e, err := load(d)
+	if err != nil {
+		return err
+	}
+	src := c.Source
+	if src == "" {
+		src = e.cfg.SourceProfile
+	}
+	if src == "" {
+		return fmt.Errorf("login needs a source profile: name one, or set source_profile in %s", credproc.ConfigPath(d.Getenv, d.Home))
+	}
+	if c.Duration != 0 && (c.Duration < 15*time.Minute || c.Duration > 36*time.Hour) {
+		return fmt.Errorf("--duration must be from 15m to 36h")
+	}
+	creds, err := e.core(c.MFACode).Login(context.Background(), src, "", c.Duration)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.Stderr, "stslib-proc: session for %s valid until %s (%s)\n", src, creds.End.Local().Format(time.RFC1123), humanDuration(creds.End.Sub(d.Now())))
+	return nil
+}
+
+type statusCmd struct {
+	JSON bool `help:"Print JSON for scripts."`
+}
+
+func (c *statusCmd) Help() string { return "Example:\n  stslib-proc status --json" }
+
+func (c *statusCmd) Run(d *deps) error {
+	e, err := load(d)
+	if err != nil {
+		return err
+	}
+	list, err := e.cache.List()
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(list, func(a, b cacheListEntry) int {
+		if a.Kind != b.Kind {
+			return cmpString(b.Kind, a.Kind)
+		}
+		return cmpString(a.Profile, b.Profile)
+	})
+	now := d.Now()
+	if c.JSON {
+		type row struct {
+			Profile   string    `json:"profile"`
+			Kind      string    `json:"kind"`
+			Start     time.Time `json:"start"`
+			Expires   time.Time `json:"expires"`
+			ExpiresIn int64     `json:"expires_in_seconds"`
+			Expired   bool      `json:"expired"`
+		}
+		rows := []row{}
+		for _, l := range list {
+			rows = append(rows, row{l.Profile, l.Kind, l.Start.UTC(), l.Expires.UTC(), int64(l.Expires.Sub(now) / time.Second), !now.Before(l.Expires)})
+		}
+		enc := json.NewEncoder(d.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(d.Stdout, "nothing cached")
+		return nil
+	}
+	color := useColor(d)
+	tw := tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tKIND\tEXPIRES\t")
+	for _, l := range list {
+		left := l.Expires.Sub(now)
+		when := "in " + humanDuration(left)
+		if left <= 0 {
+			when = "expired " + humanDuration(-left) + " ago"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", l.Profile, l.Kind, paint(color, left, e.cfg.RefreshWindow, when))
+	}
+	return tw.Flush()
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// humanDuration prints 47m, 3h12m, 2d4h, 30s.
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		h := int(d / time.Hour)
+		m := int((d % time.Hour) / time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%02dm", h, m)
+	}
+	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int((d%(24*time.Hour))/time.Hour))
+}
+
+type clearCmd struct {
+	Profiles []string `arg:"" optional:"" help:"Profiles to forget (role or source)." predictor:"profile"`
+	All      bool     `help:"Forget everything cached."`
+	Sections bool     `help:"Also remove the synced sts-<profile> sections from the credentials file (only sections stslib-proc wrote)."`
+}
+
+func (c *clearCmd) Help() string {
+	return "Examples:\n  stslib-proc clear DynamoDBRole-dev\n  stslib-proc clear --all --sections"
+}
+
+func (c *clearCmd) Run(d *deps) error {
+	if !c.All && len(c.Profiles) == 0 {
+		return fmt.Errorf("clear needs profile names or --all")
+	}
+	e, err := load(d)
+	if err != nil {
+		return err
+	}
+	list, err := e.cache.List()
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, l := range list {
+		if c.All || slices.Contains(c.Profiles, l.Profile) {
+			if err := e.cache.Delete(l.Key); err != nil {
+				return fmt.Errorf("clear %s: %v", l.Profile, err)
+			}
+			n++
+		}
+	}
+	fmt.Fprintf(d.Stderr, "stslib-proc: forgot %d cached record(s)\n", n)
+	if c.Sections {
+		var names []string
+		if !c.All {
+			for _, p := range c.Profiles {
+				names = append(names, e.cfg.Prefix+p)
+			}
+		}
+		removed, err := removeSections(e, names)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(d.Stderr, "stslib-proc: removed %d section(s) from %s\n", len(removed), e.paths.CredentialsFile)
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/stslib/stslib-proc/cache"
+	"github.com/stslib/stslib-proc/credproc"
+	"github.com/stslib/stslib-proc/internal/tty"
+	"github.com/stslib/stslib-proc/keychain"
+)
+
+// deps is what every command needs from the outside world. main fills it
+// from the process; tests fill it by hand.
+type deps struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Environ        func() []string
+	Now            func() time.Time
+	Home           string
+	// NewSTS overrides the STS client (tests); nil for the real one.
+	NewSTS func(credproc.STSConfig) credproc.STSAPI
+	// Debug turns on one log line per STS call.
+	Debug bool
+	// Interactive reports whether a person may be asked (a terminal).
+	Interactive func() bool
+	// keyringFlag is --keyring.
+	keyringFlag string
+}
+
+func osDeps() *deps {
+	home, _ := os.UserHomeDir()
+	return &deps{
+		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Environ: os.Environ,
+		Now: time.Now, Home: home, Interactive: tty.Available,
+	}
+}
+
+// env is the loaded configuration of one run.
+type env struct {
+	d       *deps
+	cfg     credproc.Config
+	paths   credproc.Paths
+	dataDir string
+	cache   *cache.Cache
+	store   *lazyStore
+}
+
+// load reads config.yml and wires the cache. It opens no keyring: the
+// durable store is opened on first use, so a warm call that the hot tier
+// answers never talks to D-Bus or derives a passphrase.
+func load(d *deps) (*env, error) {
+	cfg, err := credproc.LoadConfig(credproc.ConfigPath(d.Getenv, d.Home))
+	if err != nil {
+		return nil, err
+	}
+	e := &env{d: d, cfg: cfg, paths: credproc.DefaultPaths(d.Getenv, d.Home), dataDir: dataDir(d)}
+	name := cfg.Keyring
+	if v := d.Getenv("STSLIB_KEYRING"); v != "" {
+		name = v
+	}
+	if d.keyringFlag != "" {
+		name = d.keyringFlag
+	}
+	switch name {
+	case "auto", "os", "file", "memory":
+	default:
+		return nil, fmt.Errorf("STSLIB_KEYRING=%s: want auto, os, file or memory", name)
+	}
+	e.store = &lazyStore{open: func() (keychain.Store, error) {
+		return keychain.Open(name, keychain.Options{
+			Dir:        filepath.Join(e.dataDir, "keyring"),
+			Passphrase: func() (string, error) { return passphrase(d) },
+			Notes:      d.Stderr,
+		})
+	}}
+	e.cache = &cache.Cache{Dir: e.dataDir, Backend: e.store, Now: d.Now}
+	if name != "memory" {
+		if k, err := keychain.NewKernel(); err == nil {
+			e.cache.Hot = hotTier{k, namespace(e.dataDir)}
+		}
+	}
+	return e, nil
+}
+
+// dataDir holds the cache index, the lock files and the file keyring:
+// $STSLIB_DATA_DIR, else $XDG_DATA_HOME/stslib-proc, else
+// ~/.local/share/stslib-proc.
+func dataDir(d *deps) string {
+	if v := d.Getenv("STSLIB_DATA_DIR"); v != "" {
+		return v
+	}
+	if v := d.Getenv("XDG_DATA_HOME"); v != "" {
+		return filepath.Join(v, "stslib-proc")
+	}
+	if runtime.GOOS == "windows" {
+		if v := d.Getenv("LOCALAPPDATA"); v != "" {
+			return filepath.Join(v, "stslib-proc")
+		}
+	}
+	return filepath.Join(d.Home, ".local", "share", "stslib-proc")
+}
+
+func passphrase(d *deps) (string, error) {
+	if v := d.Getenv("STSLIB_FILE_PASSPHRASE"); v != "" {
+		return v, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	p, err := tty.ReadLine(ctx, "stslib-proc: passphrase for the file keyring: ", true)
+	if err != nil {
+		return "", fmt.Errorf("the file keyring needs a passphrase: set STSLIB_FILE_PASSPHRASE or run in a terminal")
+	}
+	return p, nil
+}
+
+// core builds the library object for one run.
+func (e *env) core(mfaCode string) *credproc.Core {
+	d := e.d
+	if mfaCode == "" {
+		mfaCode = d.Getenv("STSLIB_MFA_CODE")
+	}
+	opts := credproc.Options{
+		Paths: e.paths, Config: e.cfg, Now: d.Now, NewSTS: d.NewSTS, Cache: e.cache,
+		MFACode: mfaCode, Getenv: d.Getenv, Environ: d.Environ,
+		SessionName: sessionName(d),
+		Warn:        func(msg string) { fmt.Fprintf(d.Stderr, "stslib-proc: warning: %s\n", msg) },
+	}
+	if d.Debug {
+		opts.Debug = func(msg string) { fmt.Fprintf(d.Stderr, "stslib-proc: debug: %s\n", msg) }
+	}
+	if d.Interactive != nil && d.Interactive() {
+		opts.Prompt = func(ctx context.Context, profile, serial string) (string, error) {
+			code, err := tty.ReadLine(ctx, fmt.Sprintf("stslib-proc: MFA code for %s (%s): ", profile, serial), false)
+			if err != nil {
+				return "", &credproc.NeedMFAError{Source: profile, Serial: serial}
+			}
+			return code, nil
+		}
+	}
+	return credproc.New(opts)
+}
+
+// sessionName is the default role_session_name: the local user's name.
+func sessionName(d *deps) string {
+	name := d.Getenv("USER")
+	if name == "" {
+		name = d.Getenv("USERNAME")
+	}
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+	}
+	return credproc.DefaultSessionName(name)
+}
+
+// lazyStore opens the durable keyring on first use.
+type lazyStore struct {
+	open  func() (keychain.Store, error)
+	once  sync.Once
+	store keychain.Store
+	err   error
+}
+
+func (l *lazyStore) get() (keychain.Store, error) {
+	l.once.Do(func() { l.store, l.err = l.open() })
+	return l.store, l.err
+}
+
+func (l *lazyStore) Get(key string) ([]byte, error) {
+	s, err := l.get()
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(key)
+}
+
+func (l *lazyStore) Set(key string, data []byte) error {
+	s, err := l.get()
+	if err != nil {
+		return err
+	}
+	return s.Set(key, data)
+}
+
+func (l *lazyStore) Delete(key string) error {
+	s, err := l.get()
+	if err != nil {
+		return err
+	}
+	return s.Delete(key)
+}
+
+// Name is the backend's name once opened.
+func (l *lazyStore) Name() string {
+	if s, err := l.get(); err == nil {
+		return s.Name()
+	}
+	return "unavailable"
+}
+
+// hotTier is the kernel keyring, namespaced by the data directory: the
+// user keyring is shared by every HOME of the same user, and two data
+// directories (two configurations) must never see each other's records.
+type hotTier struct {
+	k  *keychain.Kernel
+	ns string
+}
+
+func namespace(dir string) string {
+	sum := sha256.Sum256([]byte(dir))
+	return hex.EncodeToString(sum[:6]) + "/"
+}
+
+func (h hotTier) Get(key string) ([]byte, error)    { return h.k.Get(h.ns + key) }
+func (h hotTier) Set(key string, data []byte) error { return h.k.Set(h.ns+key, data) }
+func (h hotTier) Delete(key string) error           { return h.k.Delete(h.ns + key) }
+
+// SetWithTTL lets the kernel drop the record when it expires.
+func (h hotTier) SetWithTTL(key string, data []byte, ttl time.Duration) error {
+	return h.k.SetWithTTL(h.ns+key, data, ttl)
+}

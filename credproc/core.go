@@ -1,0 +1,567 @@
+package credproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/stslib/stslib-proc/cache"
+)
+
+// Options configure a [Core]. The zero value of every field has a sensible
+// default, except Paths.
+type Options struct {
+	// Paths are the AWS config and credentials files.
+	Paths Paths
+	// Config is stslib's config.yml (defaults when zero).
+	Config Config
+	// SourceProfile is the source of SessionToken, like StsCore's
+	// profile_name; Config.SourceProfile when empty.
+	SourceProfile string
+	// SessionName is the role_session_name for profiles that set none.
+	SessionName string
+
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// NewSTS builds an STS client; NewSTSClient when nil. It is the seam
+	// for fakes.
+	NewSTS func(STSConfig) STSAPI
+	// Cache stores sessions and role credentials. When nil, New uses an
+	// in-memory store with its index in a private temporary directory, so
+	// nothing outlives the process.
+	Cache *cache.Cache
+
+	// MFACode is a code given up front (--mfa-code, STSLIB_MFA_CODE).
+	MFACode string
+	// Prompt asks a person for a code; nil when nobody can answer.
+	Prompt func(ctx context.Context, profile, serial string) (string, error)
+	// Getenv and Environ read the environment (credential_source =
+	// Environment, AWS_ENDPOINT_URL*, children's environment); empty when
+	// nil.
+	Getenv  func(string) string
+	Environ func() []string
+
+	// Warn receives one-line warnings (stale record served, duration
+	// clamped); Debug receives one line per STS call. Never secrets.
+	Warn  func(msg string)
+	Debug func(msg string)
+
+	// Timeout bounds all STS work of one call (default 25 s, well under
+	// the SDKs' 60 s credential_process timeout).
+	Timeout time.Duration
+}
+
+// Core is the Go form of stslib's StsCore: one MFA session for a source
+// profile, turned into credentials for many role profiles. It is safe for
+// concurrent use.
+type Core struct {
+	opts Options
+
+	mu       sync.Mutex
+	resolver *Resolver
+	usedMFA  map[string]string // serial -> last code sent, never sent twice
+}
+
+// New returns a Core. It reads no file until it is used.
+func New(opts Options) *Core {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.NewSTS == nil {
+		opts.NewSTS = NewSTSClient
+	}
+	if opts.Config.Prefix == "" {
+		cfg := DefaultConfig()
+		cfg.File = opts.Config.File
+		if opts.Config.Format != "" {
+			cfg.Format = opts.Config.Format
+		}
+		opts.Config = mergeConfig(cfg, opts.Config)
+	}
+	if opts.Cache == nil {
+		dir, err := os.MkdirTemp("", "stslib-proc-core-")
+		if err != nil {
+			dir = filepath.Join(os.TempDir(), "stslib-proc-core")
+		}
+		opts.Cache = &cache.Cache{Dir: dir, Backend: newMemBackend(), Now: opts.Now}
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.Environ == nil {
+		opts.Environ = func() []string { return nil }
+	}
+	if opts.Warn == nil {
+		opts.Warn = func(string) {}
+	}
+	if opts.Debug == nil {
+		opts.Debug = func(string) {}
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 25 * time.Second
+	}
+	if opts.SourceProfile == "" {
+		opts.SourceProfile = opts.Config.SourceProfile
+	}
+	return &Core{opts: opts, usedMFA: map[string]string{}}
+}
+
+func mergeConfig(def, c Config) Config {
+	if c.RefreshWindow != 0 {
+		def.RefreshWindow = c.RefreshWindow
+	}
+	if c.SessionDuration != 0 {
+		def.SessionDuration = c.SessionDuration
+	}
+	if c.Keyring != "" {
+		def.Keyring = c.Keyring
+	}
+	def.SourceProfile, def.MFAProcess = c.SourceProfile, c.MFAProcess
+	return def
+}
+
+// Resolver returns the resolver over the AWS files, reading them once.
+func (c *Core) Resolver() (*Resolver, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resolver != nil {
+		return c.resolver, nil
+	}
+	r, err := NewResolver(c.opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+	r.SessionName = c.opts.SessionName
+	c.resolver = r
+	return r, nil
+}
+
+// Key returns the map key of a profile, "sts-<profile>" by default.
+func (c *Core) Key(profile string) string { return c.opts.Config.Prefix + profile }
+
+// Role returns credentials for a role profile: served from the cache while
+// more than the refresh window is left, refreshed otherwise. When a refresh
+// fails but the cached credentials are still valid, they are returned with
+// a warning through Options.Warn.
+func (c *Core) Role(ctx context.Context, profile string) (*Credentials, error) {
+	r, err := c.Resolver()
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Resolve(profile)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	return c.role(ctx, p)
+}
+
+// RoleFor is Role for a profile already resolved.
+func (c *Core) RoleFor(ctx context.Context, p *Profile) (*Credentials, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	return c.role(ctx, p)
+}
+
+// roleDuration is the lifetime asked of AssumeRole: duration_seconds
+// (default 1 h), at most 1 h because the caller signs with temporary
+// credentials (a session token or another role).
+func (c *Core) roleDuration(p *Profile) int32 {
+	d := p.DurationSeconds
+	if d == 0 {
+		return 3600
+	}
+	if d > 3600 {
+		c.opts.Warn(fmt.Sprintf("profile %s: duration_seconds %d clamped to 3600: roles assumed with a session token last at most 1 h", p.Name, d))
+		return 3600
+	}
+	return int32(d)
+}
+
+// Window is the refresh window for credentials of the given lifetime.
+func (c *Core) Window(lifetime time.Duration) time.Duration {
+	return cache.Window(lifetime, c.opts.Config.RefreshWindow)
+}
+
+func (c *Core) role(ctx context.Context, p *Profile) (*Credentials, error) {
+	dur := c.roleDuration(p)
+	e, warn, err := c.opts.Cache.Fetch(ctx, p.CacheKey(), c.Window(time.Duration(dur)*time.Second),
+		func(ctx context.Context, stale *cache.Entry) (*cache.Entry, error) {
+			creds, err := c.assume(ctx, p, dur)
+			if err != nil {
+				return nil, err
+			}
+			return c.entry(p.CacheKey(), "vault", p.Name, creds)
+		})
+	return c.served(p.Name, e, warn, err)
+}
+
+func (c *Core) served(profile string, e *cache.Entry, warn, err error) (*Credentials, error) {
+	if err != nil {
+		return nil, err
+	}
+	if warn != nil {
+		c.opts.Warn(fmt.Sprintf("refresh failed, serving cached credentials valid until %s: %v", e.Expires.UTC().Format(time.RFC3339), warn))
+	}
+	creds, err := decodeRecord(profile, e.Data)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: cache: %v", profile, err)
+	}
+	return creds, nil
+}
+
+func (c *Core) entry(key, kind, profile string, creds *Credentials) (*cache.Entry, error) {
+	data, err := encodeRecord(creds)
+	if err != nil {
+		return nil, err
+	}
+	return &cache.Entry{Key: key, Kind: kind, Profile: profile, Data: data, Start: creds.Start, Expires: creds.End}, nil
+}
+
+// assume calls AssumeRole for p with the credentials of its source,
+// dropping a session that STS says is gone and trying once more.
+func (c *Core) assume(ctx context.Context, p *Profile, dur int32) (*Credentials, error) {
+	for attempt := 0; ; attempt++ {
+		src, viaSession, err := c.sourceCreds(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		in := &sts.AssumeRoleInput{
+			RoleArn:         aws.String(p.RoleARN),
+			RoleSessionName: aws.String(p.RoleSessionName),
+			DurationSeconds: aws.Int32(dur),
+		}
+		if p.ExternalID != "" {
+			in.ExternalId = aws.String(p.ExternalID)
+		}
+		if !viaSession && src.Session != "" && p.MFASerial != "" {
+			// Temporary source credentials from another tool cannot get a
+			// session token: the MFA goes straight into AssumeRole.
+			code, err := c.mfaCode(ctx, p, p.MFASerial)
+			if err != nil {
+				return nil, err
+			}
+			in.SerialNumber, in.TokenCode = aws.String(p.MFASerial), aws.String(code)
+		}
+		out, err := c.call(ctx, p, src, "AssumeRole", func(api STSAPI) (any, error) { return api.AssumeRole(ctx, in) })
+		if err != nil {
+			code := apiCode(err)
+			if viaSession && attempt == 0 && (code == "ExpiredToken" || code == "InvalidClientTokenId") {
+				c.opts.Warn(fmt.Sprintf("session of %s %s; starting a new one", p.Root().Name, map[string]string{"ExpiredToken": "has expired", "InvalidClientTokenId": "was revoked"}[code]))
+				if derr := c.opts.Cache.Delete(p.SessionKey()); derr != nil && !errors.Is(derr, cache.ErrMiss) {
+					return nil, derr
+				}
+				continue
+			}
+			return nil, err
+		}
+		o := out.(*sts.AssumeRoleOutput)
+		creds := fromSTS(p.Name, o.Credentials, c.opts.Now())
+		if o.AssumedRoleUser != nil {
+			creds.ARN = aws.ToString(o.AssumedRoleUser.Arn)
+			creds.AccountID = accountOf(creds.ARN)
+		}
+		return creds, nil
+	}
+}
+
+// sourceCreds returns the credentials that assume p: another role's (role
+// chaining), the source's MFA session, or temporary credentials the source
+// already holds. viaSession reports a cached session.
+func (c *Core) sourceCreds(ctx context.Context, p *Profile) (creds *Credentials, viaSession bool, err error) {
+	s := p.Source
+	if s.IsRole() {
+		creds, err := c.role(ctx, s)
+		return creds, false, err
+	}
+	base, err := c.baseCreds(ctx, s)
+	if err != nil {
+		return nil, false, err
+	}
+	if base.Session != "" {
+		return base, false, nil
+	}
+	creds, err = c.session(ctx, p, base, false)
+	return creds, true, err
+}
+
+// baseCreds returns the source profile's own credentials.
+func (c *Core) baseCreds(ctx context.Context, s *Profile) (*Credentials, error) {
+	switch {
+	case s.CredentialSource == "Environment":
+		id, secret := c.opts.Getenv("AWS_ACCESS_KEY_ID"), c.opts.Getenv("AWS_SECRET_ACCESS_KEY")
+		if id == "" || secret == "" {
+			return nil, fmt.Errorf("profile %s: credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set", s.Name)
+		}
+		return &Credentials{Profile: s.Name, AccessKey: id, SecretKey: Secret(secret), Session: Secret(c.opts.Getenv("AWS_SESSION_TOKEN"))}, nil
+	case s.CredentialProcess != "":
+		out, err := runCommand(ctx, s.Name, "credential_process", s.CredentialProcess, c.opts.Environ())
+		if err != nil {
+			return nil, err
+		}
+		return processCredentials(s.Name, out)
+	}
+	return c.staticCreds(ctx, s)
+}
+
+// session returns the source's MFA session for p's chain, from the cache
+// or by GetSessionToken. force skips the cache (login).
+func (c *Core) session(ctx context.Context, p *Profile, base *Credentials, force bool) (*Credentials, error) {
+	root := p.Root()
+	serial := p.SessionMFASerial()
+	key := p.SessionKey()
+	dur := c.opts.Config.SessionDuration
+	refresh := func(ctx context.Context, stale *cache.Entry) (*cache.Entry, error) {
+		creds, err := c.getSessionToken(ctx, p, base, serial, dur, "")
+		if err != nil {
+			return nil, err
+		}
+		return c.entry(key, "session", root.Name, creds)
+	}
+	if force {
+		e, err := refresh(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.opts.Cache.Put(e); err != nil {
+			return nil, err
+		}
+		return decodeRecord(root.Name, e.Data)
+	}
+	e, warn, err := c.opts.Cache.Fetch(ctx, key, c.Window(dur), refresh)
+	return c.served(root.Name, e, warn, err)
+}
+
+func (c *Core) getSessionToken(ctx context.Context, p *Profile, base *Credentials, serial string, dur time.Duration, code string) (*Credentials, error) {
+	root := p.Root()
+	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(int32(dur / time.Second))}
+	if serial != "" {
+		var err error
+		if code == "" {
+			code, err = c.mfaCode(ctx, p, serial)
+			if err != nil {
+				return nil, err
+			}
+		}
+		in.SerialNumber, in.TokenCode = aws.String(serial), aws.String(code)
+	}
+	out, err := c.call(ctx, root, base, "GetSessionToken", func(api STSAPI) (any, error) { return api.GetSessionToken(ctx, in) })
+	if err != nil {
+		if serial != "" && apiCode(err) == "AccessDenied" {
+			return nil, fmt.Errorf("session for %s: %w by STS (AccessDenied): check the device %s and the clock, and wait for a new code", root.Name, ErrMFARejected, serial)
+		}
+		return nil, err
+	}
+	o := out.(*sts.GetSessionTokenOutput)
+	return fromSTS(root.Name, o.Credentials, c.opts.Now()), nil
+}
+
+// call runs one STS call with the endpoint and region of p, logging it
+// through Debug without secrets.
+func (c *Core) call(ctx context.Context, p *Profile, creds *Credentials, action string, fn func(STSAPI) (any, error)) (any, error) {
+	cfg := STSConfig{Region: c.region(p), Endpoint: c.endpoint(p), Credentials: creds}
+	if cfg.Endpoint == "" && p.stsRegionalEndpoints() == "legacy" && legacyGlobal[cfg.Region] {
+		cfg.Endpoint, cfg.Region = "https://sts.amazonaws.com", "us-east-1"
+	}
+	start := time.Now()
+	out, err := fn(c.opts.NewSTS(cfg))
+	outcome := "ok"
+	if err != nil {
+		err = stsError(fmt.Sprintf("profile %s: %s", p.Name, action), err)
+		outcome = "error: " + err.Error()
+	}
+	c.opts.Debug(fmt.Sprintf("sts %s profile=%s key=%s region=%s took=%s %s", action, p.Name, MaskKeyID(creds.AccessKey), cfg.Region, time.Since(start).Round(time.Millisecond), outcome))
+	return out, err
+}
+
+func (p *Profile) stsRegionalEndpoints() string {
+	for q := p; q != nil; q = q.Source {
+		if q.STSRegionalEndpoints != "" {
+			return q.STSRegionalEndpoints
+		}
+	}
+	return ""
+}
+
+// legacyGlobal lists the regions whose legacy STS endpoint is the global one.
+var legacyGlobal = map[string]bool{
+	"ap-northeast-1": true, "ap-south-1": true, "ap-southeast-1": true, "ap-southeast-2": true,
+	"aws-global": true, "ca-central-1": true, "eu-central-1": true, "eu-north-1": true,
+	"eu-west-1": true, "eu-west-2": true, "eu-west-3": true, "sa-east-1": true,
+	"us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true,
+}
+
+// region: the role's, then along the chain, then AWS_REGION,
+// AWS_DEFAULT_REGION, then us-east-1.
+func (c *Core) region(p *Profile) string {
+	for q := p; q != nil; q = q.Source {
+		if q.Region != "" {
+			return q.Region
+		}
+	}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if v := c.opts.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return "us-east-1"
+}
+
+// endpoint follows the SDKs' order: AWS_ENDPOINT_URL_STS, the services
+// section's sts endpoint_url, AWS_ENDPOINT_URL, the profile's endpoint_url;
+// none when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
+func (c *Core) endpoint(p *Profile) string {
+	if c.opts.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true" {
+		return ""
+	}
+	if v := c.opts.Getenv("AWS_ENDPOINT_URL_STS"); v != "" {
+		return v
+	}
+	for q := p; q != nil; q = q.Source {
+		if q.stsEndpointURL != "" {
+			return q.stsEndpointURL
+		}
+	}
+	if v := c.opts.Getenv("AWS_ENDPOINT_URL"); v != "" {
+		return v
+	}
+	for q := p; q != nil; q = q.Source {
+		if q.EndpointURL != "" {
+			return q.EndpointURL
+		}
+	}
+	return ""
+}
+
+// mfaCode gets a code for serial: Options.MFACode, then mfa_process (the
+// source's, the role's, then config.yml's), then the prompt. It never
+// hands out the same code twice in one process.
+func (c *Core) mfaCode(ctx context.Context, p *Profile, serial string) (string, error) {
+	root := p.Root()
+	code := c.opts.MFACode
+	switch {
+	case code != "":
+		if !ValidMFACode(code) {
+			return "", fmt.Errorf("session for %s: the MFA code must be 6 digits", root.Name)
+		}
+	case c.mfaProcess(p) != "":
+		var err error
+		code, err = c.runMFAProcess(ctx, p, serial)
+		if err != nil {
+			return "", err
+		}
+	case c.opts.Prompt != nil:
+		var err error
+		code, err = c.opts.Prompt(ctx, root.Name, serial)
+		if err != nil {
+			return "", fmt.Errorf("session for %s: %w", root.Name, err)
+		}
+		if !ValidMFACode(code) {
+			return "", fmt.Errorf("session for %s: the MFA code must be 6 digits", root.Name)
+		}
+	default:
+		return "", &NeedMFAError{Source: root.Name, Serial: serial}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.usedMFA[serial] == code {
+		return "", fmt.Errorf("session for %s: this MFA code was used already; wait for the next one", root.Name)
+	}
+	c.usedMFA[serial] = code
+	return code, nil
+}
+
+func (c *Core) mfaProcess(p *Profile) string {
+	if s := p.Root().MFAProcess; s != "" {
+		return s
+	}
+	for q := p; q != nil; q = q.Source {
+		if q.MFAProcess != "" {
+			return q.MFAProcess
+		}
+	}
+	return c.opts.Config.MFAProcess
+}
+
+// runMFAProcess runs mfa_process. A code already sent for this device is
+// never sent again: it waits (up to one TOTP step) for the next code.
+func (c *Core) runMFAProcess(ctx context.Context, p *Profile, serial string) (string, error) {
+	root := p.Root()
+	deadline := time.Now().Add(35 * time.Second)
+	for {
+		out, err := runCommand(ctx, root.Name, "mfa_process", c.mfaProcess(p), c.opts.Environ())
+		if err != nil {
+			return "", err
+		}
+		code := string(trimSpace(out))
+		if !ValidMFACode(code) {
+			return "", fmt.Errorf("session for %s: mfa_process must print a 6-digit code", root.Name)
+		}
+		c.mu.Lock()
+		used := c.usedMFA[serial] == code
+		c.mu.Unlock()
+		if !used {
+			return code, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("session for %s: mfa_process keeps printing a code that was used already", root.Name)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// NeedMFAError says that a session needs an MFA code and nothing can give
+// one (no --mfa-code, no mfa_process, no terminal).
+type NeedMFAError struct {
+	Source string
+	Serial string
+}
+
+func (e *NeedMFAError) Error() string { return fmt.Sprintf("session for %s needs an MFA code", e.Source) }
+
+// Is makes errors.Is(err, ErrNeedMFA) true.
+func (e *NeedMFAError) Is(target error) bool { return target == ErrNeedMFA }
+
+func fromSTS(profile string, c *types.Credentials, now time.Time) *Credentials {
+	if c == nil {
+		return &Credentials{Profile: profile, Start: now.UTC()}
+	}
+	return &Credentials{
+		Profile: profile, Start: now.UTC().Truncate(time.Second), End: aws.ToTime(c.Expiration).UTC(),
+		AccessKey: aws.ToString(c.AccessKeyId), SecretKey: Secret(aws.ToString(c.SecretAccessKey)),
+		Session: Secret(aws.ToString(c.SessionToken)),
+	}
+}
+
+// accountOf returns the account ID in an ARN.
+func accountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
+}
