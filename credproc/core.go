@@ -541,7 +541,9 @@ type NeedMFAError struct {
 	Serial string
 }
 
-func (e *NeedMFAError) Error() string { return fmt.Sprintf("session for %s needs an MFA code", e.Source) }
+func (e *NeedMFAError) Error() string {
+	return fmt.Sprintf("session for %s needs an MFA code", e.Source)
+}
 
 // Is makes errors.Is(err, ErrNeedMFA) true.
 func (e *NeedMFAError) Is(target error) bool { return target == ErrNeedMFA }

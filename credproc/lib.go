@@ -173,4 +173,3 @@ func (b *memBackend) Delete(key string) error {
 	delete(b.m, key)
 	return nil
 }
-

@@ -476,4 +476,3 @@ func DefaultSessionName(user string) string {
 	}
 	return s
 }
-

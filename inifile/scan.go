@@ -34,6 +34,31 @@ type srcLine struct {
 
 type kv struct{ key, value string }
 
+// pySplitLines splits like Python's str.splitlines.
+func pySplitLines(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+			return true
+		}
+		return false
+	})
+}
+
+// nestedOK applies botocore's _parse_nested to a value that starts with a
+// newline: every non-blank line must contain "=".
+func nestedOK(v string) bool {
+	if !strings.HasPrefix(v, "\n") {
+		return true
+	}
+	for _, l := range pySplitLines(v) {
+		if l = pyStrip(l); l != "" && !strings.Contains(l, "=") {
+			return false
+		}
+	}
+	return true
+}
+
 type section struct {
 	name      string
 	header    int // index of the header line
@@ -134,11 +159,23 @@ func scan(src []byte) (*parsed, error) {
 	cur := -1
 	optname := ""
 	var vals []string // value lines of the current option
+	optLine := 0      // index of the current option's line
 	indentLevel := 0
+	type nestedErr struct {
+		line      int
+		sect      string
+		isDefault bool
+		key       string
+	}
+	var badNested []nestedErr
 	flush := func() {
 		if cur >= 0 && optname != "" {
 			s := &p.sections[cur]
-			s.keys[len(s.keys)-1].value = pyRstrip(strings.Join(vals, "\n"))
+			v := pyRstrip(strings.Join(vals, "\n"))
+			s.keys[len(s.keys)-1].value = v
+			if !nestedOK(v) {
+				badNested = append(badNested, nestedErr{optLine, s.name, s.isDefault, optname})
+			}
 		}
 	}
 	for i := range p.lines {
@@ -198,6 +235,7 @@ func scan(src []byte) (*parsed, error) {
 		seenOpt[optKey{sname, opt}] = true
 		flush()
 		optname = opt
+		optLine = i
 		vals = []string{pyStrip(stripped[idx+1:])}
 		s := &p.sections[cur]
 		s.keys = append(s.keys, kv{key: opt})
@@ -206,6 +244,21 @@ func scan(src []byte) (*parsed, error) {
 		ln.key = opt
 	}
 	flush()
+	// botocore parses values that start with a newline as nested
+	// "key = value" blocks. A DEFAULT value is only looked at through
+	// sections that lack the key.
+	for _, e := range badNested {
+		used := !e.isDefault
+		for i := range p.sections {
+			if s := &p.sections[i]; !used && !s.isDefault {
+				_, has := s.get(e.key)
+				used = !has
+			}
+		}
+		if used {
+			return nil, &ParseError{Line: e.line + 1, Section: e.sect, Reason: "nested value has a line without \"=\""}
+		}
+	}
 	return p, nil
 }
 

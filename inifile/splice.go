@@ -73,6 +73,12 @@ func (e *NotOwnedError) Error() string {
 // Unwrap returns [ErrNotOwned].
 func (e *NotOwnedError) Unwrap() error { return ErrNotOwned }
 
+// ErrUnsafe is returned when the spliced text would not read back as
+// intended: another section would change, or the new keys would be read
+// differently (for example because the next line of the file is indented
+// and would continue the last new value). Nothing is written.
+var ErrUnsafe = errors.New("refusing to write: the change would be read differently")
+
 // ErrParse is wrapped by every [*ParseError].
 var ErrParse = errors.New("cannot parse ini file")
 
@@ -248,10 +254,9 @@ func checkSections(set []Section, remove []string) error {
 			}
 		}
 	}
+	// Names to remove need not pass ValidName: they only have to match a
+	// section that exists, and a hand-made owned section may have any name.
 	for _, n := range remove {
-		if err := ValidName(n); err != nil {
-			return err
-		}
 		if names[n] {
 			return fmt.Errorf("section [%s] is both set and removed", n)
 		}
@@ -417,11 +422,11 @@ func iniCheck(src []byte, p *parsed) error {
 // that removed sections are gone.
 func verify(before *parsed, res []byte, set []Section, remove []string, path string) error {
 	fail := func(name, why string) error {
-		return fmt.Errorf("%s: refusing to write: after the change section [%s] %s (the surrounding text would be read differently)", pathOr(path), name, why)
+		return fmt.Errorf("%s: %w: section [%s] %s", pathOr(path), ErrUnsafe, name, why)
 	}
 	after, err := scan(res)
 	if err != nil {
-		return fmt.Errorf("%s: refusing to write: result does not parse: %v", pathOr(path), err)
+		return fmt.Errorf("%s: %w: the result would not parse: %v", pathOr(path), ErrUnsafe, err)
 	}
 	touched := map[string]bool{}
 	for _, n := range remove {
@@ -460,7 +465,7 @@ func verify(before *parsed, res []byte, set []Section, remove []string, path str
 		return fail(n, "is missing")
 	}
 	if len(a) != len(b) {
-		return fmt.Errorf("%s: refusing to write: the number of other sections would change", pathOr(path))
+		return fmt.Errorf("%s: %w: the number of other sections would change", pathOr(path), ErrUnsafe)
 	}
 	for i := range a {
 		if a[i].name != b[i].name || !kvEqual(a[i].keys, b[i].keys) {
@@ -470,7 +475,7 @@ func verify(before *parsed, res []byte, set []Section, remove []string, path str
 	// ini.v1 must agree on what we wrote.
 	f, err := iniLoad(res)
 	if err != nil {
-		return fmt.Errorf("%s: refusing to write: result does not load with ini.v1: %v", pathOr(path), err)
+		return fmt.Errorf("%s: %w: the result would not load with ini.v1: %v", pathOr(path), ErrUnsafe, err)
 	}
 	for _, s := range set {
 		sec, err := f.GetSection(s.Name)
@@ -478,11 +483,11 @@ func verify(before *parsed, res []byte, set []Section, remove []string, path str
 			return fail(s.Name, "is not found by ini.v1")
 		}
 		for _, e := range s.Keys {
-			if !sec.HasKey(e.Key) || sec.Key(e.Key).String() != e.Value {
+			if !sec.HasKey(e.Key) || iniValue(sec, e.Key) != e.Value {
 				return fail(s.Name, "is read differently by ini.v1")
 			}
 		}
-		if sec.Key(ManagedKey).String() != "true" {
+		if iniValue(sec, ManagedKey) != "true" {
 			return fail(s.Name, "lacks the marker when read by ini.v1")
 		}
 	}
@@ -504,4 +509,20 @@ func kvEqual(a, b []kv) bool {
 		}
 	}
 	return true
+}
+
+// iniValue reads a key the way configparser would see it: ini.v1 treats
+// indented blank and comment lines after a value as continuation lines,
+// configparser skips them.
+func iniValue(s *ini.Section, key string) string {
+	lines := strings.Split(s.Key(key).String(), "\n")
+	kept := lines[:1]
+	for _, l := range lines[1:] {
+		t := pyStrip(l)
+		if t == "" || t[0] == '#' || t[0] == ';' {
+			continue
+		}
+		kept = append(kept, l)
+	}
+	return pyRstrip(strings.Join(kept, "\n"))
 }

@@ -186,7 +186,6 @@ func TestSpliceRejectsBadInput(t *testing.T) {
 		{"value with newline", []Section{{Name: "a", Keys: []KV{{"k", "1\n[b]"}}}}, nil},
 		{"value with spaces", []Section{{Name: "a", Keys: []KV{{"k", " 1"}}}}, nil},
 		{"bad comment", []Section{{Name: "a", Comment: "not a comment"}}, nil},
-		{"bad remove name", nil, []string{"a\nb"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -127,4 +127,3 @@ func (versionCmd) Run(d *deps) error {
 	_, err := fmt.Fprintf(d.Stdout, "stslib-proc %s\n", version)
 	return err
 }
-

@@ -64,4 +64,3 @@ func ReadLine(ctx context.Context, prompt string, secret bool) (string, error) {
 		return strings.TrimSpace(r.s), r.err
 	}
 }
-
