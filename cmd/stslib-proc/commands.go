@@ -127,10 +127,11 @@ func (c *statusCmd) Run(d *deps) error {
 			Expires   time.Time `json:"expires"`
 			ExpiresIn int64     `json:"expires_in_seconds"`
 			Expired   bool      `json:"expired"`
+			Backend   string    `json:"backend"`
 		}
 		rows := []row{}
 		for _, l := range list {
-			rows = append(rows, row{l.Profile, l.Kind, l.Start.UTC(), l.Expires.UTC(), int64(l.Expires.Sub(now) / time.Second), !now.Before(l.Expires)})
+			rows = append(rows, row{l.Profile, l.Kind, l.Start.UTC(), l.Expires.UTC(), int64(l.Expires.Sub(now) / time.Second), !now.Before(l.Expires), l.Backend})
 		}
 		enc := json.NewEncoder(d.Stdout)
 		enc.SetIndent("", "  ")
@@ -142,14 +143,14 @@ func (c *statusCmd) Run(d *deps) error {
 	}
 	color := useColor(d)
 	tw := tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tKIND\tEXPIRES\t")
+	fmt.Fprintln(tw, "PROFILE\tKIND\tEXPIRES\tBACKEND")
 	for _, l := range list {
 		left := l.Expires.Sub(now)
 		when := "in " + humanDuration(left)
 		if left <= 0 {
 			when = "expired " + humanDuration(-left) + " ago"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", l.Profile, l.Kind, paint(color, left, e.cfg.RefreshWindow, when))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Profile, kindName(l.Kind), paint(color, left, e.cfg.RefreshWindow, when), l.Backend)
 	}
 	return tw.Flush()
 }
@@ -229,4 +230,13 @@ func (c *clearCmd) Run(d *deps) error {
 		fmt.Fprintf(d.Stderr, "stslib-proc: removed %d section(s) from %s\n", len(removed), e.paths.CredentialsFile)
 	}
 	return nil
+}
+
+// kindName names a record kind for people: a role's credentials ("vault
+// record" in stslib's words) or an MFA session.
+func kindName(k string) string {
+	if k == "vault" {
+		return "role"
+	}
+	return k
 }
