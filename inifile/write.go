@@ -149,10 +149,22 @@ func update(ctx context.Context, path string, opts Options, splice func(old []by
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	removeStaleTemps(target)
 	if err := writeAtomic(target, res, mode); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+func tempPattern(target string) string { return "." + filepath.Base(target) + ".tmp-*" }
+
+// removeStaleTemps deletes temp files left by writers that died before
+// their rename. Only called under the lock, so no live writer owns one.
+func removeStaleTemps(target string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(target), tempPattern(target)))
+	for _, f := range stale {
+		os.Remove(f)
+	}
 }
 
 // readExisting returns the file's content and the mode to write it with:
@@ -187,7 +199,7 @@ func readExisting(path string) ([]byte, fs.FileMode, error) {
 // over path and fsyncs the directory.
 func writeAtomic(path string, data []byte, mode fs.FileMode) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
