@@ -414,7 +414,7 @@ func iniCheck(src []byte, p *parsed) error {
 			lo = mid
 		}
 	}
-	return &ParseError{Line: hi, Reason: "line not readable by ini parsers used by the AWS SDKs"}
+	return &ParseError{Line: hi, Reason: "line cannot be read by ini.v1, the validating parser (a value starting with \"\"\" or a key starting with a quote?)"}
 }
 
 // verify re-parses res and checks that sections not named in set or remove

@@ -150,6 +150,9 @@ func TestSpliceRefusesUnparsable(t *testing.T) {
 		{"unclosed header", "[a]\n[b\n", 2},
 		{"crlf line numbers", "[a]\r\nk = v\r\n\r\nbad\r\n", 4},
 		{"lone cr is a line break", "[a]\rk = v\rbad\r", 3},
+		{"ini.v1 triple quote", "[a]\nk = v\nj = \"\"\"open\nl = v\n", 3},
+		{"ini.v1 quoted key", "[a]\n`k = v\n", 2},
+		{"nested value without =", "[a]\ns3 =\n  style: path\n", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
