@@ -167,6 +167,7 @@ func (w *World) Exec(env []string, name string, args ...string) Result {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(w.Environ(), env...)
 	cmd.Dir = w.Dir
+	detach(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
