@@ -355,7 +355,7 @@ func (c *Core) getSessionToken(ctx context.Context, p *Profile, base *Credential
 		}
 		in.SerialNumber, in.TokenCode = aws.String(serial), aws.String(code)
 	}
-	out, err := c.call(ctx, root, base, "GetSessionToken", func(api STSAPI) (any, error) { return api.GetSessionToken(ctx, in) })
+	out, err := c.call(ctx, p, base, "GetSessionToken", func(api STSAPI) (any, error) { return api.GetSessionToken(ctx, in) })
 	if err != nil {
 		if serial != "" && apiCode(err) == "AccessDenied" {
 			return nil, fmt.Errorf("session for %s: %w by STS (AccessDenied): check the device %s and the clock, and wait for a new code", root.Name, ErrMFARejected, serial)

@@ -305,6 +305,13 @@ var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 // Resolve returns the chain for a role profile. Errors name the profile and
 // the file, never a value.
 func (r *Resolver) Resolve(name string) (*Profile, error) {
+	if sec, ok := r.sections[name]; ok && sec.keys["role_arn"] == "" {
+		if cp := sec.keys["credential_process"]; PointsAtSelf(cp) {
+			args, _ := SplitCommand(cp)
+			return nil, fmt.Errorf("profile %s (%s): %w: it is the profile that runs stslib-proc; name the role profile instead (%s)", name, sec.file, ErrNotRole, strings.Join(args[1:], " "))
+		}
+		return nil, fmt.Errorf("profile %s (%s): %w; point stslib-proc at a role profile", name, sec.file, ErrNotRole)
+	}
 	p, err := r.resolve(name, nil)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,12 @@ func (c *Core) staticCreds(ctx context.Context, s *Profile) (*Credentials, error
 	if err != nil {
 		return nil, fmt.Errorf("profile %s: %v", s.Name, err)
 	}
+	// A profile that names itself as source_profile has its keys on the
+	// SDK's linked Source.
 	k := sc.Credentials
+	for src := sc.Source; !k.HasKeys() && src != nil; src = src.Source {
+		k = src.Credentials
+	}
 	if !k.HasKeys() {
 		return nil, fmt.Errorf("profile %s (%s): %w", s.Name, s.File, ErrNoSource)
 	}
