@@ -89,31 +89,39 @@ func errorCases(wrong string) []errorCase {
 			want: []string{"cycle", "LoopA -> LoopB -> LoopA", "$CONFIG"},
 		},
 		{
-			name:  "wrong MFA code by flag",
-			setup: func(w *e2e.World, src e2e.Source) { w.WriteProfiles(withoutProcess(src), []e2e.RoleProfile{devRole}, "") },
-			args:  []string{"process", "DynamoDBRole-dev", "--mfa-code", wrong},
-			want:  []string{"BobSmith", "MFA code rejected"},
-			hint:  "each code works once",
+			name: "wrong MFA code by flag",
+			setup: func(w *e2e.World, src e2e.Source) {
+				w.WriteProfiles(withoutProcess(src), []e2e.RoleProfile{devRole}, "")
+			},
+			args: []string{"process", "DynamoDBRole-dev", "--mfa-code", wrong},
+			want: []string{"BobSmith", "MFA code rejected"},
+			hint: "each code works once",
 		},
 		{
-			name:  "wrong MFA code by environment",
-			setup: func(w *e2e.World, src e2e.Source) { w.WriteProfiles(withoutProcess(src), []e2e.RoleProfile{devRole}, "") },
-			args:  []string{"DynamoDBRole-dev"},
-			env:   []string{"STSLIB_MFA_CODE=" + wrong},
-			want:  []string{"BobSmith", "MFA code rejected"},
+			name: "wrong MFA code by environment",
+			setup: func(w *e2e.World, src e2e.Source) {
+				w.WriteProfiles(withoutProcess(src), []e2e.RoleProfile{devRole}, "")
+			},
+			args: []string{"DynamoDBRole-dev"},
+			env:  []string{"STSLIB_MFA_CODE=" + wrong},
+			want: []string{"BobSmith", "MFA code rejected"},
 		},
 		{
-			name:  "MFA code not 6 digits",
-			setup: func(w *e2e.World, src e2e.Source) { w.WriteProfiles(withoutProcess(src), []e2e.RoleProfile{devRole}, "") },
-			args:  []string{"process", "DynamoDBRole-dev", "--mfa-code", "12345"},
-			want:  []string{"BobSmith", "6 digits"},
+			name: "MFA code not 6 digits",
+			setup: func(w *e2e.World, src e2e.Source) {
+				w.WriteProfiles(withoutProcess(src), []e2e.RoleProfile{devRole}, "")
+			},
+			args: []string{"process", "DynamoDBRole-dev", "--mfa-code", "12345"},
+			want: []string{"BobSmith", "6 digits"},
 		},
 		{
-			name:  "no way to get an MFA code",
-			setup: func(w *e2e.World, src e2e.Source) { w.WriteProfiles(withoutProcess(src), []e2e.RoleProfile{devRole}, "") },
-			args:  []string{"DynamoDBRole-dev"},
-			want:  []string{"BobSmith", "needs an MFA code"},
-			hint:  "stslib-proc login BobSmith",
+			name: "no way to get an MFA code",
+			setup: func(w *e2e.World, src e2e.Source) {
+				w.WriteProfiles(withoutProcess(src), []e2e.RoleProfile{devRole}, "")
+			},
+			args: []string{"DynamoDBRole-dev"},
+			want: []string{"BobSmith", "needs an MFA code"},
+			hint: "stslib-proc login BobSmith",
 		},
 		{
 			name: "source whose credential_process is stslib-proc",
