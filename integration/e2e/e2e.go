@@ -238,6 +238,7 @@ type ProcessOutput struct {
 	SecretAccessKey string
 	SessionToken    string
 	Expiration      string
+	AccountID       string `json:"AccountId,omitempty"`
 }
 
 // ParseProcess parses and checks credential_process output: Version 1, an
