@@ -126,7 +126,8 @@ func (c *syncCmd) once(ctx context.Context, d *deps, e *env, core *credproc.Core
 		}
 		fmt.Fprintf(d.Stderr, "stslib-proc: %s %d section(s) in %s: %s\n", verb, len(sections), e.paths.CredentialsFile, strings.Join(names(sections), ", "))
 	}
-	return next, err
+	// With --partial the failures were reported as a warning above.
+	return next, nil
 }
 
 func names(s []inifile.Section) []string {

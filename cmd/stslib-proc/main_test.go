@@ -1,0 +1,98 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/stslib/stslib-proc/integration/stsemu"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"stslib-proc": func() { os.Exit(run(os.Args[1:], osDeps())) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar: every command's output and
+// exit status, error paths included. Each script gets its own emulator
+// (STS_URL, AWS_ENDPOINT_URL_STS), HOME and data directory.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("..", "..", "testdata", "script"),
+		Setup: func(e *testscript.Env) error {
+			emu, err := stsemu.Start(stsemu.DefaultConfig())
+			if err != nil {
+				return err
+			}
+			e.Defer(func() { emu.Close() })
+			e.Values["emu"] = emu
+			home := e.Getenv("WORK")
+			for k, v := range map[string]string{
+				"HOME":                        home,
+				"USER":                        "tester",
+				"STS_URL":                     emu.URL(),
+				"AWS_ENDPOINT_URL_STS":        emu.URL(),
+				"AWS_CONFIG_FILE":             filepath.Join(home, ".aws", "config"),
+				"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
+				"STSLIB_DATA_DIR":             filepath.Join(home, "data"),
+				"STSLIB_KEYRING":              "file",
+				"STSLIB_FILE_PASSPHRASE":      "test-passphrase",
+				"XDG_CONFIG_HOME":             filepath.Join(home, ".config"),
+				"NO_COLOR":                    "1",
+				"AWS_ACCESS_KEY":              stsemu.DefaultAccessKeyID,
+				"AWS_SECRET":                  stsemu.DefaultSecretAccessKey,
+				"MFA_SERIAL":                  stsemu.DefaultMFASerial,
+				"TOTP_SECRET":                 stsemu.DefaultTOTPSecret,
+			} {
+				e.Setenv(k, v)
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// totp VAR: sets VAR to the current TOTP code of the emulator's
+			// user, waiting for a fresh step if the last one was used.
+			"totp": func(ts *testscript.TestScript, neg bool, args []string) {
+				emu := ts.Value("emu").(*stsemu.Server)
+				step := emu.Now().Unix() / 30
+				if last, ok := ts.Value("lastStep").(int64); ok && last == step {
+					time.Sleep(time.Duration(30-emu.Now().Unix()%30)*time.Second + 100*time.Millisecond)
+				}
+				code, err := stsemu.TOTP(stsemu.DefaultTOTPSecret, emu.Now())
+				ts.Check(err)
+				ts.Setenv(args[0], code)
+			},
+			// stscalls ACTION N: the emulator saw exactly N calls of ACTION.
+			"stscalls": func(ts *testscript.TestScript, neg bool, args []string) {
+				emu := ts.Value("emu").(*stsemu.Server)
+				want, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				if got := emu.Stats()[args[0]]; got != want {
+					ts.Fatalf("emulator saw %d %s calls, want %d", got, args[0], want)
+				}
+			},
+			// nosecret FILE: FILE holds no secret of the emulator's user and
+			// no secret the emulator issued.
+			"nosecret": func(ts *testscript.TestScript, neg bool, args []string) {
+				emu := ts.Value("emu").(*stsemu.Server)
+				data := ts.ReadFile(args[0])
+				secrets := []string{stsemu.DefaultSecretAccessKey}
+				for _, c := range emu.Calls() {
+					if tc := c.Params.Get("TokenCode"); tc != "" {
+						secrets = append(secrets, tc)
+					}
+				}
+				for _, s := range secrets {
+					if s != "" && strings.Contains(data, s) {
+						ts.Fatalf("%s leaks a secret", args[0])
+					}
+				}
+			},
+		},
+	})
+}
