@@ -25,15 +25,16 @@ type cli struct {
 	Debug   bool   `help:"Log each STS call (action, profile, duration, outcome) to stderr. Never logs secrets."`
 	Keyring string `help:"Keyring backend: auto, os, file or memory (default: config.yml's keyring, or STSLIB_KEYRING)." enum:"auto,os,file,memory," default:""`
 
-	Process   processCmd   `cmd:"" default:"withargs" help:"Print credential_process JSON for a role profile (the default command)."`
-	Get       getCmd       `cmd:"" help:"Print credentials for role profiles, keyed sts-<profile>."`
-	Login     loginCmd     `cmd:"" help:"Start an MFA session for a source profile."`
-	Status    statusCmd    `cmd:"" help:"Show cached sessions and role credentials and when they expire."`
-	Clear     clearCmd     `cmd:"" help:"Forget cached credentials (and, with --sections, remove synced sections)."`
-	Sync      syncCmd      `cmd:"" help:"Write sts-<profile> sections into the AWS credentials file."`
-	Configure configureCmd `cmd:"" help:"Add profiles that run stslib-proc to the AWS config file."`
-	Demo      demoCmd      `cmd:"" help:"Run the whole flow against a built-in STS emulator, with no AWS account."`
-	Version   versionCmd   `cmd:"" help:"Print the version."`
+	Process    processCmd    `cmd:"" default:"withargs" help:"Print credential_process JSON for a role profile (the default command)."`
+	Get        getCmd        `cmd:"" help:"Print credentials for role profiles, keyed sts-<profile>."`
+	Login      loginCmd      `cmd:"" help:"Start an MFA session for a source profile."`
+	Status     statusCmd     `cmd:"" help:"Show cached sessions and role credentials and when they expire."`
+	Clear      clearCmd      `cmd:"" help:"Forget cached credentials (and, with --sections, remove synced sections)."`
+	Sync       syncCmd       `cmd:"" help:"Write sts-<profile> sections into the AWS credentials file."`
+	Configure  configureCmd  `cmd:"" help:"Add profiles that run stslib-proc to the AWS config file."`
+	Demo       demoCmd       `cmd:"" help:"Run the whole flow against a built-in STS emulator, with no AWS account."`
+	Version    versionCmd    `cmd:"" help:"Print the version."`
+	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
 }
 
 // commandNames are the words that are not a profile in credential_process
@@ -64,6 +65,9 @@ func run(args []string, d *deps) int {
 	if err != nil {
 		fmt.Fprintf(d.Stderr, "stslib-proc: error: %v\n", err)
 		return exitError
+	}
+	if completeIfAsked(parser, d) {
+		return exitOK
 	}
 	kctx, err := parser.Parse(args)
 	if exit >= 0 {
