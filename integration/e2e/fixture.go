@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/stslib/stslib-proc/integration/stsemu"
 )
@@ -35,6 +36,16 @@ type Source struct {
 
 // OathtoolMFA is an mfa_process that prints the emulator's current code.
 func OathtoolMFA(secret string) string { return "/usr/bin/oathtool --totp -b " + secret }
+
+// OathtoolMFAAt is an mfa_process that prints the code of a device whose
+// clock is offset from ours, like an emulator with SetClockOffset(offset).
+func OathtoolMFAAt(secret string, offset time.Duration) string {
+	when := fmt.Sprintf("%d seconds", int(offset/time.Second))
+	if offset < 0 {
+		when = fmt.Sprintf("%d seconds ago", int(-offset/time.Second))
+	}
+	return fmt.Sprintf("/usr/bin/oathtool --totp -b %s '--now=%s'", secret, when)
+}
 
 // DefaultSource is BobSmith with MFA from oathtool.
 func DefaultSource() Source {
