@@ -309,9 +309,10 @@ func Splice(src []byte, set []Section, remove []string, opts SpliceOptions) ([]b
 					appendix.WriteString(eol)
 					cur += eol
 				}
-				if !endsWithBlankLine(cur[p.bom:]) {
-					appendix.WriteString(eol)
-				}
+				// Always one separator, even after a blank line: the
+				// removal takes exactly one back (tailSeparators), so a
+				// sync and a clear leave the file as it was.
+				appendix.WriteString(eol)
 			}
 			appendix.WriteString(render(s, eol))
 			continue
@@ -322,6 +323,7 @@ func Splice(src []byte, set []Section, remove []string, opts SpliceOptions) ([]b
 		a, b := p.blockRange(i)
 		edits = append(edits, edit{a, b, render(s, eol)})
 	}
+	var removals []edit
 	for _, n := range remove {
 		i := p.find(n)
 		if i < 0 {
@@ -331,8 +333,9 @@ func Splice(src []byte, set []Section, remove []string, opts SpliceOptions) ([]b
 			return nil, err
 		}
 		a, b := p.blockRange(i)
-		edits = append(edits, edit{a, b, ""})
+		removals = append(removals, edit{a, b, ""})
 	}
+	edits = append(edits, p.tailSeparators(src, removals)...)
 	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
 	var out bytes.Buffer
 	out.Grow(len(src) + appendix.Len() + 256)
@@ -351,14 +354,6 @@ func Splice(src []byte, set []Section, remove []string, opts SpliceOptions) ([]b
 	return res, nil
 }
 
-// endsWithBlankLine reports whether s (which ends with a line terminator)
-// ends with an empty or white-space-only line.
-func endsWithBlankLine(s string) bool {
-	s = strings.TrimSuffix(s, "\n")
-	s = strings.TrimSuffix(s, "\r")
-	i := strings.LastIndexAny(s, "\r\n")
-	return pyStrip(s[i+1:]) == ""
-}
 
 // parse scans src like botocore and cross-checks it with ini.v1.
 func parse(src []byte, path string) (*parsed, error) {
@@ -525,4 +520,33 @@ func iniValue(s *ini.Section, key string) string {
 		kept = append(kept, l)
 	}
 	return pyRstrip(strings.Join(kept, "\n"))
+}
+
+// tailSeparators extends removals that nothing follows (the owned blocks
+// at the very end of the file) back over the one empty line before their
+// headers: the separator the append wrote. So a sync followed by a clear
+// gives back the original bytes instead of a file that grows by a blank
+// line per cycle. Other removals are unchanged.
+func (p *parsed) tailSeparators(src []byte, removals []edit) []edit {
+	sort.Slice(removals, func(i, j int) bool { return removals[i].start < removals[j].start })
+	end := len(src) // where the kept text after the current removal starts
+	for k := len(removals) - 1; k >= 0; k-- {
+		r := &removals[k]
+		if r.end != end {
+			break // something the user owns follows
+		}
+		if li := p.lineAt(r.start) - 1; li >= 0 {
+			// One empty line, exactly what the append writes.
+			if l := p.lines[li]; strings.Trim(string(src[l.start:l.end]), "\r\n") == "" {
+				r.start = l.start
+			}
+		}
+		end = r.start
+	}
+	return removals
+}
+
+// lineAt is the index of the line that starts at offset off.
+func (p *parsed) lineAt(off int) int {
+	return sort.Search(len(p.lines), func(i int) bool { return p.lines[i].start >= off })
 }

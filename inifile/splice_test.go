@@ -44,8 +44,8 @@ func TestSplice(t *testing.T) {
 			"[default]\nregion = x\n\n" + block("sts-dev", "\n")},
 		{"append without final newline", "[default]\nregion = x", set, nil, false,
 			"[default]\nregion = x\n\n" + block("sts-dev", "\n")},
-		{"append after blank line adds none", "[default]\nregion = x\n\n", set, nil, false,
-			"[default]\nregion = x\n\n" + block("sts-dev", "\n")},
+		{"append after blank line still adds one (removal takes it back)", "[default]\nregion = x\n\n", set, nil, false,
+			"[default]\nregion = x\n\n\n" + block("sts-dev", "\n")},
 		{"crlf append uses crlf", "[default]\r\nregion = x\r\n", set, nil, false,
 			"[default]\r\nregion = x\r\n\r\n" + block("sts-dev", "\r\n")},
 		{"crlf without final newline", "[default]\r\nregion = x", set, nil, false,
@@ -72,8 +72,10 @@ func TestSplice(t *testing.T) {
 			"[a]\ns3 =\n    signature_version = s3v4\n\t addressing_style = path\n\n" + block("sts-dev", "\n")},
 		{"remove middle", "[a]\nk = v\n\n" + ownedOld + "\n[b]\nk = v\n", nil, []string{"sts-dev"}, false,
 			"[a]\nk = v\n\n\n[b]\nk = v\n"},
-		{"remove at end", "[a]\nk = v\n\n" + ownedOld, nil, []string{"sts-dev"}, false,
-			"[a]\nk = v\n\n"},
+		{"remove at end takes the separator", "[a]\nk = v\n\n" + ownedOld, nil, []string{"sts-dev"}, false,
+			"[a]\nk = v\n"},
+		{"remove in the middle keeps blank lines", "[a]\nk = v\n\n" + ownedOld + "\n[b]\nk = v\n", nil, []string{"sts-dev"}, false,
+			"[a]\nk = v\n\n\n[b]\nk = v\n"},
 		{"remove missing is a no-op", "[a]\nk = v", nil, []string{"sts-x"}, false, "[a]\nk = v"},
 		{"force replaces user section", "[sts-dev]\naws_access_key_id = MINE\n[b]\nk = v\n", set, nil, true,
 			block("sts-dev", "\n") + "[b]\nk = v\n"},
@@ -279,5 +281,33 @@ func TestDiffMasksSecrets(t *testing.T) {
 	}
 	if d := Diff("creds", old, old); d != "" {
 		t.Errorf("Diff of equal inputs = %q, want empty", d)
+	}
+}
+
+// TestAppendRemoveCycle: sync then clear, again and again, gives back the
+// original bytes; the file never grows.
+func TestAppendRemoveCycle(t *testing.T) {
+	originals := []string{
+		"[a]\nk = v\n",
+		"# c\n[a]\nk = v\n\n",
+		"[a]\r\nk = v\r\n",
+		"",
+	}
+	sec := []Section{{Name: "sts-x", Keys: []KV{{"aws_access_key_id", "A"}}}, {Name: "sts-y", Keys: []KV{{"aws_access_key_id", "B"}}}}
+	for _, orig := range originals {
+		cur := []byte(orig)
+		for cycle := 0; cycle < 3; cycle++ {
+			added, err := Splice(cur, sec, nil, SpliceOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur, err = Splice(added, nil, []string{"sts-x", "sts-y"}, SpliceOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(cur) != orig {
+				t.Fatalf("cycle %d: %q became %q", cycle, orig, cur)
+			}
+		}
 	}
 }
