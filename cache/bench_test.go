@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stslib/stslib-proc/keychain"
+	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
 // benchPayload is about the size of a role credential record.
@@ -38,7 +39,7 @@ func benchWarm(b *testing.B, hot Backend) {
 // BenchmarkFetchWarmKernel is the warm credential_process path on Linux:
 // one index file read plus one kernel keyring read.
 func BenchmarkFetchWarmKernel(b *testing.B) {
-	k, err := keychain.NewKernel()
+	k, err := kernel.NewKernel()
 	if err != nil {
 		b.Skip(err)
 	}

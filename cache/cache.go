@@ -2,12 +2,12 @@ package cache
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,7 +43,7 @@ type Backend interface {
 }
 
 // ttlSetter is implemented by hot tiers that expire keys themselves
-// (keychain.Kernel).
+// (package keychain/kernel).
 type ttlSetter interface {
 	SetWithTTL(key string, data []byte, ttl time.Duration) error
 }
@@ -125,8 +125,11 @@ func fresh(e *Entry, window time.Duration, now time.Time) bool {
 
 // name is the file name stem for key: fixed length, no path characters.
 func name(key string) string {
-	s := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(s[:16])
+	// FNV-1a (128 bits), not SHA-256: keys are not chosen by an adversary,
+	// and crypto/sha256's package set costs the warm path ~0.3 ms of start-up.
+	h := fnv.New128a()
+	h.Write([]byte(key))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func (c *Cache) indexPath(key string) string {
@@ -418,6 +421,23 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 	return nil, fmt.Errorf("cache: lock %q: %v", key, err)
 }
 
+// Peek is Fetch's warm path on its own: the entry for key when the index
+// says it is fresh (more than window left) and a tier holds it, without
+// taking a lock or refreshing. It reads the index and the hot tier, and the
+// durable backend only when the hot tier misses. Anything else is ErrMiss.
+func (c *Cache) Peek(key string, window time.Duration) (*Entry, error) {
+	now := c.now()
+	ie, err := c.readIndex(key)
+	if err != nil || !fresh(&Entry{Expires: ie.Expires}, window, now) {
+		return nil, ErrMiss
+	}
+	e, err := c.load(key, now, func(e *Entry) bool { return fresh(e, window, now) })
+	if err != nil {
+		return nil, ErrMiss
+	}
+	return e, nil
+}
+
 // Fetch returns a fresh record for key (now < Expires - window), calling
 // refresh at most once across all processes sharing Dir.
 //
@@ -434,12 +454,8 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 // with the storage error as warn.
 func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
 	refresh func(ctx context.Context, stale *Entry) (*Entry, error)) (e *Entry, warn error, err error) {
-	now := c.now()
-	isFresh := func(e *Entry) bool { return fresh(e, window, now) }
-	if ie, err := c.readIndex(key); err == nil && fresh(&Entry{Expires: ie.Expires}, window, now) {
-		if e, err := c.load(key, now, isFresh); err == nil {
-			return e, nil, nil
-		}
+	if e, err := c.Peek(key, window); err == nil {
+		return e, nil, nil
 	}
 
 	unlock, lerr := c.Lock(ctx, key)
@@ -451,7 +467,7 @@ func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
 	}
 	defer unlock()
 
-	now = c.now()
+	now := c.now()
 	var stale *Entry
 	if _, err := c.readIndex(key); err == nil {
 		stale, _ = c.load(key, now, func(*Entry) bool { return true })

@@ -12,9 +12,9 @@
 //
 // Under Cache.Dir (0700):
 //
-//	index/<sha256(key)[:32]>.json   0600  one small non-secret file per key:
+//	index/<fnv128a(key)>.json       0600  one small non-secret file per key:
 //	                                      key, kind, profile, start, expires, backend
-//	locks/<sha256(key)[:32]>.lock   0600  flock files for single-flight refresh
+//	locks/<fnv128a(key)>.lock       0600  flock files for single-flight refresh
 //
 // The index holds names and times only; the secret payload goes only to the
 // backends, wrapped in an envelope (key, kind, profile, times, data, CRC-32)

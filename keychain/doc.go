@@ -8,7 +8,7 @@
 //   - "file" ([NewFile]): one age-encrypted file per key in a 0700
 //     directory, unlocked by a passphrase.
 //   - "memory" ([NewMemory]): a map, for tests.
-//   - "kernel" ([NewKernel]): the Linux kernel user keyring, a hot tier whose
+//   - "kernel" (package keychain/kernel): the Linux kernel user keyring, a hot tier whose
 //     reads cost microseconds and whose records the kernel drops when their
 //     TTL runs out. Other systems get an "unsupported" error.
 //

@@ -26,10 +26,10 @@ func testStore(t *testing.T, s Store, prefix string, canList bool) {
 	t.Cleanup(func() { s.Delete(k1); s.Delete(k2) })
 
 	t.Run("missing", func(t *testing.T) {
-		if _, err := s.Get(k1); !errors.Is(err, ErrNotFound) || !errors.Is(err, fs.ErrNotExist) {
+		if _, err := s.Get(k1); !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("Get missing: err = %v, want ErrNotFound", err)
 		}
-		if err := s.Delete(k1); !errors.Is(err, ErrNotFound) {
+		if err := s.Delete(k1); !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("Delete missing: err = %v, want ErrNotFound", err)
 		}
 	})
@@ -81,7 +81,7 @@ func testStore(t *testing.T, s Store, prefix string, canList bool) {
 		if err := s.Delete(k1); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
-		if _, err := s.Get(k1); !errors.Is(err, ErrNotFound) {
+		if _, err := s.Get(k1); !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("Get after Delete: err = %v, want ErrNotFound", err)
 		}
 		if got, err := s.Get(k2); err != nil || string(got) != "two" {

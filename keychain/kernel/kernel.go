@@ -1,10 +1,32 @@
-package keychain
+// Package kernel is the Linux kernel user keyring as a hot tier for the
+// cache: per-UID, shared by the user's processes, dropped at a timeout and
+// at reboot, and read in two system calls. It imports nothing heavy, so the
+// warm credential_process path can use it without linking the OS keyring
+// or age.
+//
+// It is separate from package keychain for that reason; its [Kernel]
+// satisfies the same Get/Set/Delete contract (absent keys match
+// fs.ErrNotExist).
+package kernel
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+)
 
-// kernelPrefix starts the description of every key this package puts into
-// the kernel keyring.
-const kernelPrefix = Service + ":"
+// Prefix starts the description of every key this package puts into the
+// kernel keyring.
+const Prefix = "stslib-proc:"
+
+const kernelPrefix = Prefix
+
+// ErrNotFound reports an absent (or expired) key; it matches fs.ErrNotExist.
+var ErrNotFound = fmt.Errorf("kernel keyring: not found (%w)", fs.ErrNotExist)
+
+// ErrUnsupported reports that the kernel keyring is not available here.
+var ErrUnsupported = fmt.Errorf("kernel keyring: %w", errors.ErrUnsupported)
 
 // kernelDefaultTTL is the timeout of keys written by Kernel.Set.
 const kernelDefaultTTL = time.Hour

@@ -1,4 +1,4 @@
-package keychain
+package kernel
 
 import (
 	"errors"
@@ -34,7 +34,7 @@ type Kernel struct {
 // seccomp filters in containers).
 func NewKernel() (*Kernel, error) {
 	if _, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_USER_KEYRING, true); err != nil {
-		return nil, fmt.Errorf("keychain: kernel: user keyring: %v: %w", err, ErrUnsupported)
+		return nil, fmt.Errorf("kernel keyring: user keyring: %v: %w", err, ErrUnsupported)
 	}
 	return &Kernel{}, nil
 }
@@ -51,9 +51,9 @@ func (*Kernel) find(op, key string) (int, error) {
 	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", kernelPrefix+key, 0)
 	if err != nil {
 		if kernelGone(err) {
-			return 0, fmt.Errorf("keychain: kernel: %s %q: %w", op, key, ErrNotFound)
+			return 0, fmt.Errorf("kernel keyring: %s %q: %w", op, key, ErrNotFound)
 		}
-		return 0, fmt.Errorf("keychain: kernel: %s %q: %v", op, key, err)
+		return 0, fmt.Errorf("kernel keyring: %s %q: %v", op, key, err)
 	}
 	return id, nil
 }
@@ -69,9 +69,9 @@ func (k *Kernel) Get(key string) ([]byte, error) {
 		n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf, 0)
 		if err != nil {
 			if kernelGone(err) {
-				return nil, fmt.Errorf("keychain: kernel: get %q: %w", key, ErrNotFound)
+				return nil, fmt.Errorf("kernel keyring: get %q: %w", key, ErrNotFound)
 			}
-			return nil, fmt.Errorf("keychain: kernel: get %q: %v", key, err)
+			return nil, fmt.Errorf("kernel keyring: get %q: %v", key, err)
 		}
 		if n <= len(buf) {
 			return buf[:n], nil
@@ -100,15 +100,15 @@ func (k *Kernel) SetWithTTL(key string, data []byte, ttl time.Duration) error {
 	}
 	id, err := unix.AddKey("user", kernelPrefix+key, data, unix.KEY_SPEC_USER_KEYRING)
 	if err != nil {
-		return fmt.Errorf("keychain: kernel: set %q: %v", key, err)
+		return fmt.Errorf("kernel keyring: set %q: %v", key, err)
 	}
 	if _, err := unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, ttlSeconds(ttl), 0, 0); err != nil {
 		_, _ = unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0)
-		return fmt.Errorf("keychain: kernel: set %q: timeout: %v", key, err)
+		return fmt.Errorf("kernel keyring: set %q: timeout: %v", key, err)
 	}
 	if err := unix.KeyctlSetperm(id, keyPerm); err != nil {
 		_, _ = unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0)
-		return fmt.Errorf("keychain: kernel: set %q: permissions: %v", key, err)
+		return fmt.Errorf("kernel keyring: set %q: permissions: %v", key, err)
 	}
 	return nil
 }
@@ -123,9 +123,9 @@ func (k *Kernel) Delete(key string) error {
 	if _, err := unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0); err != nil {
 		if _, err2 := unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0); err2 != nil {
 			if kernelGone(err2) {
-				return fmt.Errorf("keychain: kernel: delete %q: %w", key, ErrNotFound)
+				return fmt.Errorf("kernel keyring: delete %q: %w", key, ErrNotFound)
 			}
-			return fmt.Errorf("keychain: kernel: delete %q: %v", key, err)
+			return fmt.Errorf("kernel keyring: delete %q: %v", key, err)
 		}
 	}
 	return nil
@@ -135,14 +135,14 @@ func (k *Kernel) Delete(key string) error {
 func (*Kernel) List() ([]string, error) {
 	ring, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_USER_KEYRING, true)
 	if err != nil {
-		return nil, fmt.Errorf("keychain: kernel: list: %v", err)
+		return nil, fmt.Errorf("kernel keyring: list: %v", err)
 	}
 	buf := make([]byte, 4096)
 	var n int
 	for {
 		n, err = unix.KeyctlBuffer(unix.KEYCTL_READ, ring, buf, 0)
 		if err != nil {
-			return nil, fmt.Errorf("keychain: kernel: list: %v", err)
+			return nil, fmt.Errorf("kernel keyring: list: %v", err)
 		}
 		if n <= len(buf) {
 			break

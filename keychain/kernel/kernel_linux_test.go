@@ -1,4 +1,4 @@
-package keychain
+package kernel
 
 import (
 	"errors"
@@ -15,11 +15,6 @@ func newTestKernel(t *testing.T) (*Kernel, string) {
 		t.Skipf("kernel keyring unavailable: %v", err)
 	}
 	return k, fmt.Sprintf("test-%d-%s/", os.Getpid(), t.Name())
-}
-
-func TestKernel(t *testing.T) {
-	k, prefix := newTestKernel(t)
-	testStore(t, k, prefix, true)
 }
 
 func TestKernelLargeValue(t *testing.T) {

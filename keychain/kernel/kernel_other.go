@@ -1,6 +1,6 @@
 //go:build !linux
 
-package keychain
+package kernel
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ type Kernel struct {
 
 // NewKernel reports ErrUnsupported: the kernel keyring exists only on Linux.
 func NewKernel() (*Kernel, error) {
-	return nil, fmt.Errorf("keychain: kernel keyring: %w", ErrUnsupported)
+	return nil, fmt.Errorf("kernel keyring: %w", ErrUnsupported)
 }
 
 // Name returns "kernel".
