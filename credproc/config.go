@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stslib/stslib-proc/internal/paths"
 )
 
 // Config is stslib's own configuration, config.yml.
@@ -40,27 +41,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// ConfigPath picks config.yml: $XDG_CONFIG_HOME/stslib/config.yml (or
-// ~/.config/stslib/config.yml) when it exists, else stslib's own
-// ~/stslib/config.yml when that exists, else the XDG path.
-func ConfigPath(getenv func(string) string, home string) string {
-	if p := getenv("STSLIB_CONFIG"); p != "" {
-		return p
-	}
-	base := getenv("XDG_CONFIG_HOME")
-	if base == "" {
-		base = filepath.Join(home, ".config")
-	}
-	xdg := filepath.Join(base, "stslib", "config.yml")
-	if _, err := os.Stat(xdg); err == nil {
-		return xdg
-	}
-	legacy := filepath.Join(home, "stslib", "config.yml")
-	if _, err := os.Stat(legacy); err == nil {
-		return legacy
-	}
-	return xdg
-}
+// ConfigPath picks config.yml: STSLIB_CONFIG, else
+// $XDG_CONFIG_HOME/stslib/config.yml (or ~/.config/stslib/config.yml) when
+// it exists, else stslib's own ~/stslib/config.yml when that exists, else
+// the XDG path.
+func ConfigPath(getenv func(string) string, home string) string { return paths.ConfigYML(getenv, home) }
 
 // LoadConfig reads config.yml. A missing file yields the defaults. Unknown
 // keys and bad values are errors naming the file and line.

@@ -173,6 +173,25 @@ func (c *Core) RoleFor(ctx context.Context, p *Profile) (*Credentials, error) {
 	return c.role(ctx, p)
 }
 
+// RoleCacheKey returns the cache key of a role profile's credentials and
+// their refresh window, for callers that remember where a profile lives
+// (the warm path's alias).
+func (c *Core) RoleCacheKey(profile string) (key string, window time.Duration, err error) {
+	r, err := c.Resolver()
+	if err != nil {
+		return "", 0, err
+	}
+	p, err := r.Resolve(profile)
+	if err != nil {
+		return "", 0, err
+	}
+	d := p.DurationSeconds
+	if d == 0 || d > 3600 {
+		d = 3600
+	}
+	return p.CacheKey(), c.Window(time.Duration(d) * time.Second), nil
+}
+
 // roleDuration is the lifetime asked of AssumeRole: duration_seconds
 // (default 1 h), at most 1 h because the caller signs with temporary
 // credentials (a session token or another role).

@@ -1,10 +1,9 @@
 package credproc
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/stslib/stslib-proc/internal/record"
 )
 
 // Credentials is one set of temporary credentials, the Go form of stslib's
@@ -59,42 +58,22 @@ type Boto struct {
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05+00:00") }
 
-// record is the secret cache payload: compact, because some OS keyrings
-// limit a value to about 2.5 KB.
-type record struct {
-	V  int    `json:"v"`
-	A  string `json:"a"`
-	S  string `json:"s"`
-	T  string `json:"t,omitempty"`
-	B  int64  `json:"b"`
-	E  int64  `json:"e"`
-	AC string `json:"ac,omitempty"`
-	R  string `json:"r,omitempty"`
+// toRecord and fromRecord convert to the wire form shared with the warm
+// path (internal/record).
+func toRecord(c *Credentials) record.Record {
+	return record.Record{AccessKey: c.AccessKey, SecretKey: string(c.SecretKey), Session: string(c.Session),
+		Start: c.Start, End: c.End, AccountID: c.AccountID, ARN: c.ARN}
 }
 
-const recordVersion = 1
-
-func encodeRecord(c *Credentials) ([]byte, error) {
-	return json.Marshal(record{
-		V: recordVersion, A: c.AccessKey, S: string(c.SecretKey), T: string(c.Session),
-		B: c.Start.Unix(), E: c.End.Unix(), AC: c.AccountID, R: c.ARN,
-	})
-}
-
-var errBadRecord = errors.New("malformed cache record")
+func encodeRecord(c *Credentials) ([]byte, error) { return record.Encode(toRecord(c)) }
 
 // decodeRecord parses a cache payload. A foreign, truncated or corrupt
 // payload yields an error that never quotes the payload.
 func decodeRecord(profile string, data []byte) (*Credentials, error) {
-	var r record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, errBadRecord
+	r, err := record.Decode(data)
+	if err != nil {
+		return nil, err
 	}
-	if r.V != recordVersion || r.A == "" || r.S == "" || r.E <= 0 || r.B < 0 || r.E < r.B {
-		return nil, fmt.Errorf("%w (version %d)", errBadRecord, r.V)
-	}
-	return &Credentials{
-		Profile: profile, AccessKey: r.A, SecretKey: Secret(r.S), Session: Secret(r.T),
-		Start: time.Unix(r.B, 0).UTC(), End: time.Unix(r.E, 0).UTC(), AccountID: r.AC, ARN: r.R,
-	}, nil
+	return &Credentials{Profile: profile, AccessKey: r.AccessKey, SecretKey: Secret(r.SecretKey), Session: Secret(r.Session),
+		Start: r.Start, End: r.End, AccountID: r.AccountID, ARN: r.ARN}, nil
 }

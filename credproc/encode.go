@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stslib/stslib-proc/internal/record"
 )
 
 // Format names an output format.
@@ -35,17 +37,6 @@ func ParseFormat(s string) (Format, error) {
 		}
 	}
 	return "", fmt.Errorf("unknown format %q (want one of process, vault, boto, env, ini)", s)
-}
-
-// processJSON is the credential_process Version 1 wire shape, documented at
-// https://docs.aws.amazon.com/cli/latest/topic/config-vars.html#sourcing-credentials-from-external-processes.
-type processJSON struct {
-	Version         int
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string
-	SessionToken    string `json:",omitempty"`
-	Expiration      string `json:",omitempty"`
-	AccountID       string `json:"AccountId,omitempty"`
 }
 
 type botoJSON struct {
@@ -85,12 +76,7 @@ func toVault(c *Credentials) vaultJSON {
 // CLI and SDKs read: AccessKeyId, SecretAccessKey, SessionToken, Expiration
 // (RFC 3339) and AccountId when known.
 func WriteProcessJSON(w io.Writer, c *Credentials) error {
-	p := processJSON{Version: 1, AccessKeyID: c.AccessKey, SecretAccessKey: string(c.SecretKey),
-		SessionToken: string(c.Session), AccountID: c.AccountID}
-	if !c.End.IsZero() {
-		p.Expiration = rfc3339(c.End)
-	}
-	return writeJSON(w, p, false)
+	return record.WriteProcessJSON(w, toRecord(c))
 }
 
 func writeJSON(w io.Writer, v any, indent bool) error {

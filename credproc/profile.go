@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"gopkg.in/ini.v1"
+
+	"github.com/stslib/stslib-proc/internal/paths"
 )
 
 // Sentinel errors callers branch on.
@@ -129,23 +131,8 @@ type Paths struct {
 // AWS_SHARED_CREDENTIALS_FILE, defaulting to ~/.aws/config and
 // ~/.aws/credentials. getenv is usually os.Getenv.
 func DefaultPaths(getenv func(string) string, home string) Paths {
-	p := Paths{ConfigFile: getenv("AWS_CONFIG_FILE"), CredentialsFile: getenv("AWS_SHARED_CREDENTIALS_FILE")}
-	if p.ConfigFile == "" {
-		p.ConfigFile = filepath.Join(home, ".aws", "config")
-	}
-	if p.CredentialsFile == "" {
-		p.CredentialsFile = filepath.Join(home, ".aws", "credentials")
-	}
-	p.ConfigFile = expandHome(p.ConfigFile, home)
-	p.CredentialsFile = expandHome(p.CredentialsFile, home)
-	return p
-}
-
-func expandHome(p, home string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		return filepath.Join(home, p[1:])
-	}
-	return p
+	c, k := paths.AWS(getenv, home)
+	return Paths{ConfigFile: c, CredentialsFile: k}
 }
 
 // maxFileSize bounds what is read of a config file; larger files are refused.

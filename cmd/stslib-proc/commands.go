@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/stslib/stslib-proc/credproc"
+	"github.com/stslib/stslib-proc/internal/fastpath"
 )
 
 type processCmd struct {
@@ -24,15 +26,29 @@ func processCredentials(d *deps, profile, mfaCode string) error {
 	if d.Getenv(credproc.EnvActive) != "" {
 		return fmt.Errorf("profile %s: %w: stslib-proc was started by a command that stslib-proc itself runs (mfa_process or a source's credential_process)", profile, credproc.ErrRecursion)
 	}
+	fenv := fastpath.Env{Getenv: d.Getenv, Home: d.Home, Now: d.Now}
+	if fastpath.Serve(d.Stdout, fenv, profile) {
+		return nil
+	}
+	fp := fastpath.Fingerprint(fenv) // before reading, so an edit in between is caught
 	e, err := load(d)
 	if err != nil {
 		return err
 	}
-	creds, err := e.core(mfaCode).Role(context.Background(), profile)
+	core := e.core(mfaCode)
+	creds, err := core.Role(context.Background(), profile)
 	if err != nil {
 		return err
 	}
-	return credproc.WriteProcessJSON(d.Stdout, creds)
+	if err := credproc.WriteProcessJSON(d.Stdout, creds); err != nil {
+		return err
+	}
+	// Remember where this profile lives so the next call can skip all
+	// configuration; failing to is harmless (the next call is just slower).
+	if key, window, err := core.RoleCacheKey(profile); err == nil {
+		_ = fastpath.Remember(e.dataDir, profile, key, fp, window)
+	}
+	return nil
 }
 
 type getCmd struct {
@@ -207,15 +223,22 @@ func (c *clearCmd) Run(d *deps) error {
 		return err
 	}
 	n := 0
+	var errs []error
 	for _, l := range list {
 		if c.All || slices.Contains(c.Profiles, l.Profile) {
+			// Go on after a failure, so every record that can be
+			// forgotten is, and report the failures together.
 			if err := e.cache.Delete(l.Key); err != nil {
-				return fmt.Errorf("clear %s: %v", l.Profile, err)
+				errs = append(errs, fmt.Errorf("clear %s: %v", l.Profile, err))
+				continue
 			}
 			n++
 		}
 	}
 	fmt.Fprintf(d.Stderr, "stslib-proc: forgot %d cached record(s)\n", n)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
 	if c.Sections {
 		var names []string
 		if !c.All {

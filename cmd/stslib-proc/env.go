@@ -2,19 +2,18 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"os/user"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/stslib/stslib-proc/cache"
 	"github.com/stslib/stslib-proc/credproc"
+	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/internal/paths"
 	"github.com/stslib/stslib-proc/internal/tty"
 	"github.com/stslib/stslib-proc/keychain"
 )
@@ -63,7 +62,7 @@ func load(d *deps) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{d: d, cfg: cfg, paths: credproc.DefaultPaths(d.Getenv, d.Home), dataDir: dataDir(d)}
+	e := &env{d: d, cfg: cfg, paths: credproc.DefaultPaths(d.Getenv, d.Home), dataDir: paths.DataDir(d.Getenv, d.Home)}
 	name := cfg.Keyring
 	if v := d.Getenv("STSLIB_KEYRING"); v != "" {
 		name = v
@@ -85,29 +84,11 @@ func load(d *deps) (*env, error) {
 	}}
 	e.cache = &cache.Cache{Dir: e.dataDir, Backend: e.store, Now: d.Now}
 	if name != "memory" {
-		if k, err := keychain.NewKernel(); err == nil {
-			e.cache.Hot = hotTier{k, namespace(e.dataDir)}
+		if hot := fastpath.HotTier(e.dataDir); hot != nil {
+			e.cache.Hot = hot
 		}
 	}
 	return e, nil
-}
-
-// dataDir holds the cache index, the lock files and the file keyring:
-// $STSLIB_DATA_DIR, else $XDG_DATA_HOME/stslib-proc, else
-// ~/.local/share/stslib-proc.
-func dataDir(d *deps) string {
-	if v := d.Getenv("STSLIB_DATA_DIR"); v != "" {
-		return v
-	}
-	if v := d.Getenv("XDG_DATA_HOME"); v != "" {
-		return filepath.Join(v, "stslib-proc")
-	}
-	if runtime.GOOS == "windows" {
-		if v := d.Getenv("LOCALAPPDATA"); v != "" {
-			return filepath.Join(v, "stslib-proc")
-		}
-	}
-	return filepath.Join(d.Home, ".local", "share", "stslib-proc")
 }
 
 func passphrase(d *deps) (string, error) {
@@ -207,26 +188,4 @@ func (l *lazyStore) Name() string {
 		return s.Name()
 	}
 	return "unavailable"
-}
-
-// hotTier is the kernel keyring, namespaced by the data directory: the
-// user keyring is shared by every HOME of the same user, and two data
-// directories (two configurations) must never see each other's records.
-type hotTier struct {
-	k  *keychain.Kernel
-	ns string
-}
-
-func namespace(dir string) string {
-	sum := sha256.Sum256([]byte(dir))
-	return hex.EncodeToString(sum[:6]) + "/"
-}
-
-func (h hotTier) Get(key string) ([]byte, error)    { return h.k.Get(h.ns + key) }
-func (h hotTier) Set(key string, data []byte) error { return h.k.Set(h.ns+key, data) }
-func (h hotTier) Delete(key string) error           { return h.k.Delete(h.ns + key) }
-
-// SetWithTTL lets the kernel drop the record when it expires.
-func (h hotTier) SetWithTTL(key string, data []byte, ttl time.Duration) error {
-	return h.k.SetWithTTL(h.ns+key, data, ttl)
 }

@@ -1,0 +1,171 @@
+// Package fastpath answers a warm credential_process call without loading
+// any configuration: no AWS config parse, no YAML, no SDK, no keyring
+// daemon, no network.
+//
+// After the full code path serves a role, it remembers an alias: the
+// profile's cache key and refresh window, with a fingerprint of everything
+// that went into them (the AWS config and credentials files, config.yml,
+// the user name). A later call whose fingerprint still matches reads the
+// non-secret index and the kernel keyring hot tier, and prints. Anything
+// unexpected is a miss, and the caller takes the full path, which is always
+// correct; the fast path can only be fast, never wrong.
+//
+// It imports the standard library, cache, keychain/kernel and
+// internal/record only, so cmd/stslib-proc-fast starts close to a
+// hello-world Go binary.
+package fastpath
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stslib/stslib-proc/cache"
+	"github.com/stslib/stslib-proc/internal/paths"
+	"github.com/stslib/stslib-proc/internal/record"
+	"github.com/stslib/stslib-proc/keychain/kernel"
+)
+
+// Env is what the fast path reads from the process.
+type Env struct {
+	Getenv func(string) string
+	Home   string
+	Now    func() time.Time
+}
+
+type alias struct {
+	Profile string `json:"profile"`
+	Key     string `json:"key"`
+	FP      string `json:"fp"`
+	// WindowMS is the refresh window in milliseconds.
+	WindowMS int64 `json:"window_ms"`
+}
+
+// Fingerprint summarises every input of a profile's cache key and window:
+// the paths, sizes, modification times (and inodes) of the AWS config and
+// credentials files and of config.yml, and the user name (the default
+// role_session_name).
+func Fingerprint(env Env) string {
+	cfg, creds := paths.AWS(env.Getenv, env.Home)
+	h := fnv.New128a() // not crypto/sha256: its packages cost start-up time
+	for _, p := range []string{cfg, creds, paths.ConfigYML(env.Getenv, env.Home)} {
+		fmt.Fprintf(h, "%q:", p)
+		if st, err := os.Stat(p); err == nil {
+			fmt.Fprintf(h, "%d/%d/%s|", st.Size(), st.ModTime().UnixNano(), fileID(st))
+		} else {
+			h.Write([]byte("-|"))
+		}
+	}
+	fmt.Fprintf(h, "%q %q", env.Getenv("USER"), env.Getenv("USERNAME"))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func aliasPath(dataDir, profile string) string {
+	return filepath.Join(dataDir, "alias", hash(profile)+".json")
+}
+
+// Remember records that profile is served from cache key key with refresh
+// window window, as long as the fingerprint fp holds. It writes a small
+// non-secret file (0600, in a 0700 directory) atomically.
+func Remember(dataDir, profile, key, fp string, window time.Duration) error {
+	dir := filepath.Join(dataDir, "alias")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return err
+	}
+	b, err := json.Marshal(alias{Profile: profile, Key: key, FP: fp, WindowMS: window.Milliseconds()})
+	if err != nil {
+		return err
+	}
+	target := aliasPath(dataDir, profile)
+	tmp, err := os.CreateTemp(dir, ".alias-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), target)
+}
+
+// Forget removes a profile's alias.
+func Forget(dataDir, profile string) {
+	os.Remove(aliasPath(dataDir, profile))
+}
+
+// Serve prints credential_process JSON for profile to w when the fast path
+// can answer, and reports whether it did. It never fails: a miss of any
+// kind returns false with nothing written.
+func Serve(w io.Writer, env Env, profile string) bool {
+	dataDir := paths.DataDir(env.Getenv, env.Home)
+	b, err := os.ReadFile(aliasPath(dataDir, profile))
+	if err != nil {
+		return false
+	}
+	var a alias
+	if json.Unmarshal(b, &a) != nil || a.Profile != profile || a.Key == "" || a.FP != Fingerprint(env) {
+		return false
+	}
+	hot := HotTier(dataDir)
+	if hot == nil {
+		return false
+	}
+	c := &cache.Cache{Dir: dataDir, Hot: hot, Now: env.Now}
+	e, err := c.Peek(a.Key, time.Duration(a.WindowMS)*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	r, err := record.Decode(e.Data)
+	if err != nil {
+		return false
+	}
+	return record.WriteProcessJSON(w, r) == nil
+}
+
+// HotTier is the kernel keyring namespaced by the data directory: the
+// user keyring is shared by every HOME of the same user, and two data
+// directories must never see each other's records. It is nil where the
+// kernel keyring is unavailable.
+func HotTier(dataDir string) cache.Backend {
+	k, err := kernel.NewKernel()
+	if err != nil {
+		return nil
+	}
+	return hotTier{k, hash(dataDir)[:12] + "/"}
+}
+
+type hotTier struct {
+	k  *kernel.Kernel
+	ns string
+}
+
+func (h hotTier) Get(key string) ([]byte, error)    { return h.k.Get(h.ns + key) }
+func (h hotTier) Set(key string, data []byte) error { return h.k.Set(h.ns+key, data) }
+func (h hotTier) Delete(key string) error           { return h.k.Delete(h.ns + key) }
+
+// SetWithTTL lets the kernel drop the record when it expires.
+func (h hotTier) SetWithTTL(key string, data []byte, ttl time.Duration) error {
+	return h.k.SetWithTTL(h.ns+key, data, ttl)
+}
+
+func hash(s string) string {
+	h := fnv.New128a()
+	h.Write([]byte(s))
+	return hex.EncodeToString(h.Sum(nil))
+}
