@@ -354,7 +354,6 @@ func Splice(src []byte, set []Section, remove []string, opts SpliceOptions) ([]b
 	return res, nil
 }
 
-
 // parse scans src like botocore and cross-checks it with ini.v1.
 func parse(src []byte, path string) (*parsed, error) {
 	p, err := scan(src)
