@@ -11,11 +11,13 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/fastpath"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"stslib-proc": func() { os.Exit(run(os.Args[1:], osDeps())) },
+		"stslib-proc":      func() { os.Exit(run(os.Args[1:], osDeps())) },
+		"stslib-proc-fast": func() { os.Exit(fastpath.Main(os.Args[1:])) },
 	})
 }
 
@@ -76,6 +78,25 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("emulator saw %d %s calls, want %d", got, args[0], want)
 				}
 			},
+			// alone DIR: copies the stslib-proc-fast program into DIR, without
+			// the full stslib-proc beside it.
+			"alone": func(ts *testscript.TestScript, neg bool, args []string) {
+				var src string
+				for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+					if p := filepath.Join(dir, "stslib-proc-fast"); fileExists(p) {
+						src = p
+						break
+					}
+				}
+				if src == "" {
+					ts.Fatalf("stslib-proc-fast not on PATH")
+				}
+				data, err := os.ReadFile(src)
+				ts.Check(err)
+				dir := ts.MkAbs(args[0])
+				ts.Check(os.MkdirAll(dir, 0o755))
+				ts.Check(os.WriteFile(filepath.Join(dir, "stslib-proc-fast"), data, 0o755))
+			},
 			// nosecret FILE: FILE holds no secret of the emulator's user and
 			// no secret the emulator issued.
 			"nosecret": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -95,4 +116,9 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
