@@ -55,6 +55,10 @@ type Options struct {
 	Warn  func(msg string)
 	Debug func(msg string)
 
+	// Progress, when set, is told about each role of Credentials as it
+	// finishes (err nil on success): for progress lines on a terminal.
+	Progress func(profile string, took time.Duration, err error)
+
 	// Timeout bounds all STS work of one call (default 25 s, well under
 	// the SDKs' 60 s credential_process timeout).
 	Timeout time.Duration

@@ -385,3 +385,28 @@ func TestSessionTokenLikeStsCore(t *testing.T) {
 		t.Errorf("GetSessionToken %d, AssumeRole %d", gst, ar)
 	}
 }
+
+func TestProgressPerRole(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]bool{}
+	core, f, _ := newTestCore(t, func(o *Options) {
+		o.Progress = func(profile string, took time.Duration, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			got[profile] = err == nil
+		}
+	})
+	f.arErr = func(n int) error {
+		if f.lastAR != nil && strings.HasSuffix(aws.ToString(f.lastAR.RoleArn), "/S") {
+			return apiErr("AccessDenied", "no")
+		}
+		return nil
+	}
+	_, err := core.Credentials(context.Background(), []string{"DynamoDBRole-dev", "WithServices"})
+	if err == nil || !strings.Contains(err.Error(), "WithServices") {
+		t.Fatalf("err = %v, want WithServices to fail", err)
+	}
+	if len(got) != 2 || !got["DynamoDBRole-dev"] || got["WithServices"] {
+		t.Errorf("progress %v, want DynamoDBRole-dev ok and WithServices failed", got)
+	}
+}

@@ -112,7 +112,11 @@ func (c *Core) CredentialsN(ctx context.Context, profiles []string, parallel int
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			start := time.Now()
 			creds, err := c.role(ctx, p)
+			if c.opts.Progress != nil {
+				c.opts.Progress(p.Name, time.Since(start), err)
+			}
 			if err != nil {
 				errs[i] = err
 				return

@@ -105,7 +105,10 @@ func passphrase(d *deps) (string, error) {
 }
 
 // core builds the library object for one run.
-func (e *env) core(mfaCode string) *credproc.Core {
+func (e *env) core(mfaCode string) *credproc.Core { return e.coreWith(mfaCode, nil) }
+
+// coreWith is core with a last word on the options.
+func (e *env) coreWith(mfaCode string, mutate func(*credproc.Options)) *credproc.Core {
 	d := e.d
 	if mfaCode == "" {
 		mfaCode = d.Getenv("STSLIB_MFA_CODE")
@@ -127,6 +130,9 @@ func (e *env) core(mfaCode string) *credproc.Core {
 			}
 			return code, nil
 		}
+	}
+	if mutate != nil {
+		mutate(&opts)
 	}
 	return credproc.New(opts)
 }

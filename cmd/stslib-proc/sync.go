@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stslib/stslib-proc/credproc"
@@ -35,6 +36,20 @@ func (c *syncCmd) Run(d *deps) error {
 		return fmt.Errorf("--parallel must be from 1 to 64")
 	}
 	core := e.core(c.MFACode)
+	if stderrIsTerminal(d) {
+		core = e.coreWith(c.MFACode, func(o *credproc.Options) {
+			var mu sync.Mutex
+			o.Progress = func(profile string, took time.Duration, err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					fmt.Fprintf(d.Stderr, "  ✗ %s (%s)\n", profile, took.Round(time.Millisecond))
+					return
+				}
+				fmt.Fprintf(d.Stderr, "  ✓ %s (%s)\n", profile, took.Round(time.Millisecond))
+			}
+		})
+	}
 	if !c.Watch {
 		_, err := c.once(context.Background(), d, e, core)
 		return err

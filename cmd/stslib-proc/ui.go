@@ -35,3 +35,9 @@ func paint(color bool, left, window time.Duration, s string) string {
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
+
+// stderrIsTerminal: progress lines only for a person watching.
+func stderrIsTerminal(d *deps) bool {
+	f, ok := d.Stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
