@@ -34,6 +34,7 @@ func TestScripts(t *testing.T) {
 			}
 			e.Defer(func() { emu.Close() })
 			e.Values["emu"] = emu
+			e.Values["lastStep"] = new(int64)
 			home := e.Getenv("WORK")
 			for k, v := range map[string]string{
 				"HOME":                        home,
@@ -47,6 +48,7 @@ func TestScripts(t *testing.T) {
 				"STSLIB_FILE_PASSPHRASE":      "test-passphrase",
 				"XDG_CONFIG_HOME":             filepath.Join(home, ".config"),
 				"NO_COLOR":                    "1",
+				"STSLIB_NONINTERACTIVE":       "1",
 				"AWS_ACCESS_KEY":              stsemu.DefaultAccessKeyID,
 				"AWS_SECRET":                  stsemu.DefaultSecretAccessKey,
 				"MFA_SERIAL":                  stsemu.DefaultMFASerial,
@@ -61,11 +63,13 @@ func TestScripts(t *testing.T) {
 			// user, waiting for a fresh step if the last one was used.
 			"totp": func(ts *testscript.TestScript, neg bool, args []string) {
 				emu := ts.Value("emu").(*stsemu.Server)
-				step := emu.Now().Unix() / 30
-				if last, ok := ts.Value("lastStep").(int64); ok && last == step {
+				last := ts.Value("lastStep").(*int64)
+				if emu.Now().Unix()/30 == *last {
 					time.Sleep(time.Duration(30-emu.Now().Unix()%30)*time.Second + 100*time.Millisecond)
 				}
-				code, err := stsemu.TOTP(stsemu.DefaultTOTPSecret, emu.Now())
+				now := emu.Now()
+				*last = now.Unix() / 30
+				code, err := stsemu.TOTP(stsemu.DefaultTOTPSecret, now)
 				ts.Check(err)
 				ts.Setenv(args[0], code)
 			},

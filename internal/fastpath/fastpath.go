@@ -147,8 +147,11 @@ func HotTier(dataDir string) cache.Backend {
 	if err != nil {
 		return nil
 	}
-	return hotTier{k, hash(dataDir)[:12] + "/"}
+	return hotTier{k, Namespace(dataDir)}
 }
+
+// Namespace is the kernel-keyring prefix of a data directory.
+func Namespace(dataDir string) string { return hash(dataDir)[:12] + "/" }
 
 type hotTier struct {
 	k  *kernel.Kernel
