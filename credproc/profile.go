@@ -179,7 +179,7 @@ func (r *Resolver) load(path string, isConfig bool) error {
 	}
 	f, err := ini.LoadSources(iniOptions, data)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, sanitizeINIError(err))
+		return fmt.Errorf("%s: %v", path, sanitizeINIError(err, data))
 	}
 	for _, s := range f.Sections() {
 		name := s.Name()
@@ -221,17 +221,31 @@ func keysOf(s *ini.Section) map[string]string {
 	return m
 }
 
-// sanitizeINIError keeps ini.v1's error but cuts any quoted line text, so
-// a secret in a malformed line never reaches stderr.
-func sanitizeINIError(err error) string {
+// sanitizeINIError keeps ini.v1's error message but never the line text
+// it quotes (ini.v1 formats its errors as "<what>: <line>"), so a secret
+// in a malformed line never reaches stderr. It names the line by number
+// when it can find it in data.
+func sanitizeINIError(err error, data []byte) string {
+	var dnf ini.ErrDelimiterNotFound
+	if errors.As(err, &dnf) {
+		for i, l := range strings.Split(string(data), "\n") {
+			if strings.TrimSpace(l) == strings.TrimSpace(dnf.Line) {
+				return fmt.Sprintf("line %d: no '=' or ':' between key and value", i+1)
+			}
+		}
+		return "a line has no '=' or ':' between key and value"
+	}
 	msg := err.Error()
-	if i := strings.Index(msg, ": "); i >= 0 && strings.Contains(msg, "unclosed section") {
+	if strings.Contains(msg, "unclosed section") {
 		return "unclosed section header"
 	}
 	if i := strings.IndexAny(msg, "'\"`"); i >= 0 {
-		msg = strings.TrimSpace(msg[:i])
+		msg = msg[:i]
 	}
-	return msg
+	if i := strings.Index(msg, ":"); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimSpace(msg)
 }
 
 func readLimited(path string) ([]byte, error) {
