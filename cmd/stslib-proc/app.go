@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/alecthomas/kong"
 
@@ -90,12 +92,39 @@ func report(d *deps, err error) int {
 	if err == nil {
 		return exitOK
 	}
-	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
-	fmt.Fprintf(d.Stderr, "stslib-proc: error: %s\n", msg)
+	fmt.Fprintf(d.Stderr, "stslib-proc: error: %s\n", oneLine(err.Error()))
 	for _, h := range hints(err) {
 		fmt.Fprintf(d.Stderr, "hint: %s\n", h)
 	}
 	return exitError
+}
+
+// maxErrorLine bounds the error line; longer messages (a 100 KB profile
+// name) keep their start and end.
+const maxErrorLine = 2048
+
+// oneLine makes an error message safe for a terminal on one line: line
+// breaks become "; ", other control characters (an escape sequence in a
+// profile name) are shown escaped, and an overlong message is cut in the
+// middle.
+func oneLine(msg string) string {
+	msg = strings.ReplaceAll(msg, "\n", "; ")
+	var b strings.Builder
+	for _, r := range msg {
+		switch {
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	msg = b.String()
+	if len(msg) > maxErrorLine {
+		head, tail := msg[:maxErrorLine/2], msg[len(msg)-maxErrorLine/4:]
+		msg = strings.ToValidUTF8(head, "") + fmt.Sprintf(" [... %d bytes cut ...] ", len(msg)-len(head)-len(tail)) + strings.ToValidUTF8(tail, "")
+	}
+	return msg
 }
 
 func hints(err error) []string {
