@@ -186,8 +186,10 @@ func hostileCases() []hostileCase {
 			want: mustFail,
 		},
 		{
-			name:    "very long profile name in config, sync",
-			setup:   func(t *testing.T, w *e2e.World) { addConfig(w, roleSection(long[:10_000], "S3ReadOnlyRole", "BobSmith")) },
+			name: "very long profile name in config, sync",
+			setup: func(t *testing.T, w *e2e.World) {
+				addConfig(w, roleSection(long[:10_000], "S3ReadOnlyRole", "BobSmith"))
+			},
 			args:    []string{"sync"},
 			want:    mustFail,
 			errWant: []string{"LLLL"},
