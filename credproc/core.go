@@ -495,12 +495,10 @@ func (c *Core) mfaCode(ctx context.Context, p *Profile, serial string) (string, 
 	default:
 		return "", &NeedMFAError{Source: root.Name, Serial: serial}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.usedMFA[serial] == code {
+	if c.codeUsed(serial, code) {
 		return "", fmt.Errorf("session for %s: this MFA code was used already; wait for the next one", root.Name)
 	}
-	c.usedMFA[serial] = code
+	c.markUsed(serial, code)
 	return code, nil
 }
 
@@ -530,10 +528,7 @@ func (c *Core) runMFAProcess(ctx context.Context, p *Profile, serial string) (st
 		if !ValidMFACode(code) {
 			return "", fmt.Errorf("session for %s: mfa_process must print a 6-digit code", root.Name)
 		}
-		c.mu.Lock()
-		used := c.usedMFA[serial] == code
-		c.mu.Unlock()
-		if !used {
+		if !c.codeUsed(serial, code) {
 			return code, nil
 		}
 		if time.Now().After(deadline) {

@@ -94,7 +94,7 @@ func report(d *deps, err error) int {
 	}
 	fmt.Fprintf(d.Stderr, "stslib-proc: error: %s\n", oneLine(err.Error()))
 	for _, h := range hints(err) {
-		fmt.Fprintf(d.Stderr, "hint: %s\n", h)
+		fmt.Fprintf(d.Stderr, "hint: %s\n", oneLine(h))
 	}
 	return exitError
 }
