@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"hash/fnv"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -406,7 +407,7 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	fl := flock.New(filepath.Join(dir, name(key)+".lock"), flock.SetPermissions(0o600))
-	ok, err := fl.TryLockContext(lctx, 5*time.Millisecond)
+	ok, err := tryLock(lctx, fl)
 	if ok {
 		return func() { _ = fl.Unlock() }, nil
 	}
@@ -419,6 +420,35 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 			key, timeout, ErrLockTimeout)
 	}
 	return nil, fmt.Errorf("cache: lock %q: %v", key, err)
+}
+
+// Lock polling: the first retry after lockPollMin, doubling up to
+// lockPollMax, each delay with ±50 % jitter. A fixed 5 ms poll made 200
+// waiting processes use both cores of a laptop, starving the one process
+// that held the lock (and was deriving a scrypt key) past the lock timeout.
+const (
+	lockPollMin = 5 * time.Millisecond
+	lockPollMax = 100 * time.Millisecond
+)
+
+// tryLock takes fl, polling with backoff until ctx is done.
+func tryLock(ctx context.Context, fl *flock.Flock) (bool, error) {
+	delay := lockPollMin
+	for {
+		ok, err := fl.TryLock()
+		if ok || err != nil {
+			return ok, err
+		}
+		jittered := delay/2 + time.Duration(rand.Int64N(int64(delay)))
+		t := time.NewTimer(jittered)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, lockPollMax)
+	}
 }
 
 // Peek is Fetch's warm path on its own: the entry for key when the index
