@@ -3,7 +3,6 @@
 package integration_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -649,15 +648,4 @@ func TestKill9Sync(t *testing.T) {
 	leaks := 0
 	t.Run("killed writers leave no temporary files", func(t *testing.T) { leaks = checkNoStrayFiles(t, w) })
 	summary(t, "kill9-sync", trials, landed, failures, leaks)
-}
-
-// lines splits text into lines, dropping a final empty one.
-func lines(s string) []string {
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out
 }
