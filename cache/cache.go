@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/stslib/stslib-proc/internal/atomicfile"
 )
 
 // ErrMiss reports that the cache holds no usable record for a key: absent,
@@ -210,6 +212,7 @@ func writeAtomic(dir, file string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("cache: write %s: %v", file, err)
 	}
+	atomicfile.RemoveStale(dir, ".tmp-*", time.Now()) // a killed writer's
 	return nil
 }
 

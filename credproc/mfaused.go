@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/stslib/stslib-proc/internal/atomicfile"
 )
 
 // STS refuses a TOTP code that was already used, and so does every
@@ -73,8 +75,14 @@ func (c *Core) markUsed(serial, code string) {
 		return
 	}
 	b, _ := json.Marshal(usedCode{Hash: codeHash(serial, code), At: c.opts.Now().Unix()})
-	tmp := p + ".tmp"
-	if os.WriteFile(tmp, b, 0o600) == nil {
-		os.Rename(tmp, p)
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return
 	}
+	_, werr := f.Write(b)
+	if cerr := f.Close(); werr == nil && cerr == nil && os.Rename(f.Name(), p) == nil {
+		atomicfile.RemoveStale(filepath.Dir(p), ".tmp-*", time.Now()) // a killed writer's
+		return
+	}
+	os.Remove(f.Name())
 }

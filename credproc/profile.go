@@ -177,6 +177,9 @@ func (r *Resolver) load(path string, isConfig bool) error {
 	if err != nil {
 		return err
 	}
+	if err := checkDuplicates(path, data); err != nil {
+		return err
+	}
 	f, err := ini.LoadSources(iniOptions, data)
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, sanitizeINIError(err, data))
@@ -483,4 +486,49 @@ func DefaultSessionName(user string) string {
 		s = s[:64]
 	}
 	return s
+}
+
+// checkDuplicates refuses what botocore's strict configparser refuses and
+// ini.v1 would silently merge: a section, or a key within a section, that
+// appears twice. Errors name the file and lines, never values.
+func checkDuplicates(path string, data []byte) error {
+	sections := map[string]int{}
+	var keys map[string]int
+	for i, raw := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
+		line := i + 1
+		if raw == "" || raw[0] == ' ' || raw[0] == '\t' {
+			continue // blank or a continuation line
+		}
+		t := strings.TrimSpace(raw)
+		if t == "" || t[0] == '#' || t[0] == ';' {
+			continue
+		}
+		if t[0] == '[' {
+			if j := strings.LastIndexByte(t, ']'); j > 1 {
+				name := t[1:j]
+				if first, ok := sections[name]; ok && name != "DEFAULT" {
+					return fmt.Errorf("%s:%d: section [%s] appears twice (first at line %d); the AWS CLI refuses such a file", path, line, name, first)
+				}
+				sections[name] = line
+				keys = map[string]int{}
+				continue
+			}
+		}
+		if keys == nil {
+			continue // before any section: ini reports it
+		}
+		k, _, ok := strings.Cut(t, "=")
+		if c, _, ok2 := strings.Cut(t, ":"); ok2 && (!ok || len(c) < len(k)) {
+			k, ok = c, true
+		}
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if first, dup := keys[k]; dup {
+			return fmt.Errorf("%s:%d: key %s appears twice in one section (first at line %d); the AWS CLI refuses such a file", path, line, k, first)
+		}
+		keys[k] = line
+	}
+	return nil
 }

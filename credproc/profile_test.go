@@ -291,3 +291,23 @@ func FuzzSplitCommand(f *testing.F) {
 		}
 	})
 }
+
+func TestDuplicatesRefused(t *testing.T) {
+	tests := map[string]string{
+		"section": "[profile a]\nregion = x\n\n[profile a]\nregion = y\n",
+		"key":     "[profile a]\nregion = x\nRegion = y\n",
+	}
+	for name, cfg := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := NewResolver(writeFiles(t, cfg, ""))
+			if err == nil || !strings.Contains(err.Error(), "config:") || !strings.Contains(err.Error(), "appears twice") {
+				t.Fatalf("err = %v, want a duplicate error naming file and line", err)
+			}
+		})
+	}
+	// Continuation lines and the same key in two sections are fine.
+	ok := "[profile a]\nregion = x\ns3 =\n  region = y\n[profile b]\nregion = x\n"
+	if _, err := NewResolver(writeFiles(t, ok, "")); err != nil {
+		t.Errorf("valid file refused: %v", err)
+	}
+}

@@ -11,8 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"filippo.io/age"
+
+	"github.com/stslib/stslib-proc/internal/atomicfile"
 )
 
 const (
@@ -259,6 +262,7 @@ func (s *File) writeAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("keychain: file: %v", err)
 	}
+	atomicfile.RemoveStale(s.dir, ".tmp-*", time.Now()) // a killed writer's
 	return nil
 }
 

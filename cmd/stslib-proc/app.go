@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ var commandNames = map[string]bool{
 
 // run is main without the process: it returns the exit code.
 func run(args []string, d *deps) int {
+	d.Stderr = escapeControls{d.Stderr}
 	// The credential_process fast path: "stslib-proc PROFILE" skips kong's
 	// reflection-heavy set-up, because SDKs run it before every client.
 	if len(args) == 1 && !strings.HasPrefix(args[0], "-") && !commandNames[args[0]] {
@@ -159,4 +161,34 @@ var version = "dev"
 func (versionCmd) Run(d *deps) error {
 	_, err := fmt.Fprintf(d.Stdout, "stslib-proc %s\n", version)
 	return err
+}
+
+// escapeControls shows control characters other than newline and tab
+// escaped, so nothing printed on stderr (a hostile profile name in a
+// warning, say) can drive the terminal.
+type escapeControls struct{ w io.Writer }
+
+func (e escapeControls) Write(p []byte) (int, error) {
+	clean := true
+	for _, c := range p {
+		if (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return e.w.Write(p)
+	}
+	var b strings.Builder
+	for _, c := range p {
+		if (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f {
+			fmt.Fprintf(&b, `\x%02x`, c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	if _, err := io.WriteString(e.w, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

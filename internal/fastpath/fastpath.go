@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/stslib/stslib-proc/cache"
+	"github.com/stslib/stslib-proc/internal/atomicfile"
 	"github.com/stslib/stslib-proc/internal/paths"
 	"github.com/stslib/stslib-proc/internal/record"
 	"github.com/stslib/stslib-proc/keychain/kernel"
@@ -101,7 +102,11 @@ func Remember(dataDir, profile, key, fp string, window time.Duration) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), target)
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return err
+	}
+	atomicfile.RemoveStale(dir, ".alias-*", time.Now()) // a killed writer's
+	return nil
 }
 
 // Forget removes a profile's alias.
