@@ -46,6 +46,7 @@ func TestFaultsFlakySTS(t *testing.T) {
 	st := w.STS.Stats()
 	t.Logf("%d cold invocations, %d failed; emulator: %d GetSessionToken, %d AssumeRole requests, %d faults injected",
 		runs, failed, st["GetSessionToken"], st["AssumeRole"], st["Faults"])
+	summary(t, "sts-faults-30pct", runs, st["Faults"], failed, 0)
 	if got := e2e.OK(w.STS, "AssumeRole"); got != runs-failed {
 		t.Errorf("successful AssumeRole calls: %d, want %d (one per invocation)", got, runs-failed)
 	}

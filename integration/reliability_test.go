@@ -34,6 +34,14 @@ func summary(t *testing.T, name string, trials, faults, failures, leaks int) {
 	line := fmt.Sprintf("reliability: %s: trials=%d faults=%d failures=%d leaks=%d", name, trials, faults, failures, leaks)
 	t.Log(line)
 	fmt.Println(line)
+	// go test hides a passing test's output; .ci/run collects these lines
+	// through STSLIB_REPORT and prints them after the tests.
+	if p := os.Getenv("STSLIB_REPORT"); p != "" {
+		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+			fmt.Fprintln(f, line)
+			f.Close()
+		}
+	}
 }
 
 // soakRoles returns n role profiles over n emulator roles (the three of
