@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -304,7 +303,21 @@ func (r *Resolver) Has(name string) bool {
 	return ok && !strings.HasPrefix(name, "\x00")
 }
 
-var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+// validSessionName reports whether s is a valid RoleSessionName: 2-64
+// characters of [\w+=,.@-]. (A function, not a regexp: compiling one at
+// package init costs every credential_process call start-up time.)
+func validSessionName(s string) bool {
+	if len(s) < 2 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '+' || r == '=' || r == ',' || r == '.' || r == '@' || r == '-' ||
+			'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // Resolve returns the chain for a role profile. Errors name the profile and
 // the file, never a value.
@@ -366,7 +379,7 @@ func (r *Resolver) resolve(name string, seen []string) (*Profile, error) {
 	default:
 		return nil, fmt.Errorf("profile %s (%s): sts_regional_endpoints must be regional or legacy", name, sec.file)
 	}
-	if p.RoleSessionName != "" && !sessionNameRE.MatchString(p.RoleSessionName) {
+	if p.RoleSessionName != "" && !validSessionName(p.RoleSessionName) {
 		return nil, fmt.Errorf("profile %s (%s): role_session_name must be 2-64 characters of letters, digits and +=,.@_-", name, sec.file)
 	}
 	if !p.IsRole() {

@@ -225,8 +225,17 @@ func TestDefaultSessionName(t *testing.T) {
 	tests := map[string]string{"alice": "alice", "a": "stslib-proc-a", "": "stslib-proc", `DOMAIN\bob smith`: "DOMAIN-bob-smith", strings.Repeat("x", 80): strings.Repeat("x", 64)}
 	for in, want := range tests {
 		got := DefaultSessionName(in)
-		if got != want || !sessionNameRE.MatchString(got) {
+		if got != want || !validSessionName(got) {
 			t.Errorf("DefaultSessionName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestValidSessionName(t *testing.T) {
+	for s, want := range map[string]bool{"ab": true, "a": false, "alice@example.com": true, "a b": false, "x/y": false,
+		strings.Repeat("z", 64): true, strings.Repeat("z", 65): false, "ü-x": false, "a+b=c,d.e@f_g-h": true} {
+		if got := validSessionName(s); got != want {
+			t.Errorf("validSessionName(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -150,10 +149,10 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, *apiError) 
 // ---- parameter checks ----
 
 var (
-	serialRe      = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
-	tokenCodeRe   = regexp.MustCompile(`^\d{6}$`)
-	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	serialRe      = lazyRE(`^[\w+=/:,.@-]{9,256}$`)
+	tokenCodeRe   = lazyRE(`^\d{6}$`)
+	sessionNameRe = lazyRE(`^[\w+=,.@-]{2,64}$`)
+	externalIDRe  = lazyRE(`^[\w+=,.@:/-]+$`)
 )
 
 func validationf(format string, args ...any) *apiError {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -105,9 +104,9 @@ func DefaultConfig() Config {
 }
 
 var (
-	userARNRe = regexp.MustCompile(`^arn:aws:iam::(\d{12}):user/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$`)
-	roleARNRe = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$`)
-	rootARNRe = regexp.MustCompile(`^arn:aws:iam::(\d{12}):root$`)
+	userARNRe = lazyRE(`^arn:aws:iam::(\d{12}):user/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$`)
+	roleARNRe = lazyRE(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$`)
+	rootARNRe = lazyRE(`^arn:aws:iam::(\d{12}):root$`)
 )
 
 // Validate reports the first problem in c. Messages name the entry (by index
@@ -220,7 +219,7 @@ func ParseConfig(data []byte) (Config, error) {
 	return cfg, nil
 }
 
-var yamlLineRe = regexp.MustCompile(`line (\d+): `)
+var yamlLineRe = lazyRE(`line (\d+): `)
 
 // yamlError turns a yaml error into "LINE: message", without echoing values
 // (yaml quotes the offending scalar, which might be a secret).
@@ -248,7 +247,7 @@ func yamlError(err error) error {
 	return fmt.Errorf("%s: %s", line, msg)
 }
 
-var entryRe = regexp.MustCompile(`^(users|roles)\[(\d+)\]`)
+var entryRe = lazyRE(`^(users|roles)\[(\d+)\]`)
 
 // entryLine finds the line of the list entry a validation message names.
 func entryLine(root *yaml.Node, msg string) int {
