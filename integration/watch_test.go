@@ -1,0 +1,82 @@
+//go:build integration
+
+package integration_test
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stslib/stslib-proc/integration/e2e"
+	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/testenv"
+)
+
+// TestSyncWatch: sync --watch keeps the section fresh (re-syncing before
+// the refresh window), logs one line per refresh, and stops cleanly on
+// SIGTERM.
+func TestSyncWatch(t *testing.T) {
+	testenv.Tool(t, "/usr/bin/oathtool")
+	t.Parallel()
+	w := world(t, e2e.EmulatorConfig(nil, nil))
+	// The emulator's clock runs 14 min behind: a 900 s role expires one
+	// minute from now by our clock, already inside its window, so the
+	// watcher re-syncs at its shortest pause (10 s).
+	offset := -14 * time.Minute
+	w.STS.SetClockOffset(offset)
+	src := e2e.DefaultSource()
+	src.MFAProcess = e2e.OathtoolMFAAt(stsemu.DefaultTOTPSecret, offset)
+	w.WriteProfiles(src, []e2e.RoleProfile{{Name: "CodeDeployRole-qa", Role: "CodeDeployRole", DurationSeconds: 900}}, "")
+
+	cmd := exec.Command(w.Bin, "sync", "--watch")
+	cmd.Env = w.Environ()
+	cmd.Dir = w.Dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(40 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			if cond() {
+				return
+			}
+		}
+		t.Fatalf("sync --watch: %s did not happen; stderr:\n%s", what, stderr.String())
+	}
+	waitFor("the first sync", func() bool { return strings.Contains(w.Read(w.CredentialsFile), "[sts-CodeDeployRole-qa]") })
+	first := w.Read(w.CredentialsFile)
+	waitFor("a refresh", func() bool { return e2e.OK(w.STS, "AssumeRole") >= 2 })
+	waitFor("the refreshed section", func() bool { return w.Read(w.CredentialsFile) != first })
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("sync --watch exited with %v after SIGTERM, want 0; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sync --watch did not stop on SIGTERM")
+	}
+	out := stderr.String()
+	if n := strings.Count(out, "synced 1 section(s)"); n < 2 {
+		t.Errorf("want one log line per refresh (≥ 2), got %d:\n%s", n, out)
+	}
+	if !strings.Contains(out, "sync --watch stopped") {
+		t.Errorf("no clean-stop line:\n%s", out)
+	}
+	if got := e2e.OK(w.STS, "GetSessionToken"); got != 1 {
+		t.Errorf("GetSessionToken %d, want 1: refreshes reuse the session", got)
+	}
+}
