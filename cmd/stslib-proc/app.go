@@ -158,6 +158,8 @@ type versionCmd struct{}
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+func (versionCmd) Help() string { return "Example:\n  stslib-proc version" }
+
 func (versionCmd) Run(d *deps) error {
 	_, err := fmt.Fprintf(d.Stdout, "stslib-proc %s\n", version)
 	return err

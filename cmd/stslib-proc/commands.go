@@ -18,6 +18,12 @@ type processCmd struct {
 	MFACode string `name:"mfa-code" help:"MFA code, if a new session is needed (or STSLIB_MFA_CODE)."`
 }
 
+func (c *processCmd) Help() string {
+	return "What the AWS CLI and SDKs run. In ~/.aws/config:\n\n" +
+		"  [profile dev]\n  credential_process = stslib-proc DynamoDBRole-dev\n\n" +
+		"Example:\n  stslib-proc DynamoDBRole-dev"
+}
+
 func (c *processCmd) Run(d *deps) error { return processCredentials(d, c.Profile, c.MFACode) }
 
 // processCredentials is credential_process mode: one role, Version 1 JSON
