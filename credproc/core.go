@@ -84,12 +84,9 @@ func New(opts Options) *Core {
 		opts.NewSTS = NewSTSClient
 	}
 	if opts.Config.Prefix == "" {
-		cfg := DefaultConfig()
-		cfg.File = opts.Config.File
-		if opts.Config.Format != "" {
-			cfg.Format = opts.Config.Format
-		}
-		opts.Config = mergeConfig(cfg, opts.Config)
+		// Not read by LoadConfig (which starts from the defaults): a
+		// library caller's partial Config gets the defaults it left out.
+		opts.Config = opts.Config.withDefaults()
 	}
 	if opts.Cache == nil {
 		dir, err := os.MkdirTemp("", "stslib-proc-core-")
@@ -119,18 +116,25 @@ func New(opts Options) *Core {
 	return &Core{opts: opts, usedMFA: map[string]string{}}
 }
 
-func mergeConfig(def, c Config) Config {
-	if c.RefreshWindow != 0 {
-		def.RefreshWindow = c.RefreshWindow
+// withDefaults fills the zero fields of c from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Format == "" {
+		c.Format = d.Format
 	}
-	if c.SessionDuration != 0 {
-		def.SessionDuration = c.SessionDuration
+	if c.Prefix == "" {
+		c.Prefix = d.Prefix
 	}
-	if c.Keyring != "" {
-		def.Keyring = c.Keyring
+	if c.RefreshWindow == 0 {
+		c.RefreshWindow = d.RefreshWindow
 	}
-	def.SourceProfile, def.MFAProcess = c.SourceProfile, c.MFAProcess
-	return def
+	if c.Keyring == "" {
+		c.Keyring = d.Keyring
+	}
+	if c.SessionDuration == 0 {
+		c.SessionDuration = d.SessionDuration
+	}
+	return c
 }
 
 // Resolver returns the resolver over the AWS files, reading them once.
