@@ -161,3 +161,36 @@ func TestOpenAutoFallsBack(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAutoLockedKeyring: a locked Secret Service (its unlock prompt
+// can never be answered headless) is detected within the probe timeout
+// and auto falls back to the file keyring with a note, never hanging.
+func TestOpenAutoLockedKeyring(t *testing.T) {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		t.Skip("Secret Service only")
+	}
+	addr := testenv.SecretService(t)
+	if err := testenv.LockSecretService(addr); err != nil {
+		t.Fatalf("lock the login collection: %v", err)
+	}
+	var notes strings.Builder
+	dir := t.TempDir()
+	done := make(chan error, 1)
+	var st Store
+	go func() {
+		var err error
+		st, err = Open("auto", Options{Dir: dir, Notes: &notes, ProbeTimeout: 2 * time.Second, Passphrase: func() (string, error) { return "pw", nil }})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second): // a bound against hanging, not a speed check
+		t.Fatal("auto hung on a locked keyring")
+	}
+	if st.Name() != "file" || !strings.Contains(notes.String(), "OS keyring unavailable") {
+		t.Fatalf("auto = %s, note %q; want file with a note", st.Name(), notes.String())
+	}
+}

@@ -183,3 +183,32 @@ func secretServiceReady(addr string) error {
 	}
 	return nil
 }
+
+// LockSecretService locks the login collection of the Secret Service at
+// addr, as a screen lock or a timeout would: clients must then unlock it
+// through a prompt that, headless, never comes.
+func LockSecretService(addr string) error {
+	conn, err := dbus.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.Auth(nil); err != nil {
+		return err
+	}
+	if err := conn.Hello(); err != nil {
+		return err
+	}
+	const login = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	var locked []dbus.ObjectPath
+	var prompt dbus.ObjectPath
+	call := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").
+		Call("org.freedesktop.Secret.Service.Lock", 0, []dbus.ObjectPath{login})
+	if err := call.Store(&locked, &prompt); err != nil {
+		return err
+	}
+	if err := secretServiceReady(addr); err == nil {
+		return errors.New("login collection still unlocked")
+	}
+	return nil
+}
