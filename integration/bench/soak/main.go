@@ -35,7 +35,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/stslib/stslib-proc/inifile"
@@ -115,7 +114,7 @@ func (w *world) run(args ...string) result {
 	cmd := exec.CommandContext(ctx, w.bin, args...)
 	cmd.Env = w.environ()
 	cmd.Dir = w.dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	detach(cmd) // no controlling terminal: nothing may prompt
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
