@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,7 +16,7 @@ import (
 )
 
 // exampleSTS stands in for STS so the example runs anywhere.
-type exampleSTS struct{ n int }
+type exampleSTS struct{ n atomic.Int64 } // roles are assumed in parallel
 
 func (f *exampleSTS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, _ ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
 	return &sts.GetSessionTokenOutput{Credentials: f.creds(time.Duration(*in.DurationSeconds) * time.Second)}, nil
@@ -26,9 +27,9 @@ func (f *exampleSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ 
 }
 
 func (f *exampleSTS) creds(d time.Duration) *types.Credentials {
-	f.n++
+	n := f.n.Add(1)
 	return &types.Credentials{
-		AccessKeyId: aws.String(fmt.Sprintf("ASIAEXAMPLE%09d", f.n)), SecretAccessKey: aws.String("secret"),
+		AccessKeyId: aws.String(fmt.Sprintf("ASIAEXAMPLE%09d", n)), SecretAccessKey: aws.String("secret"),
 		SessionToken: aws.String("token"), Expiration: aws.Time(exampleNow.Add(d)),
 	}
 }
