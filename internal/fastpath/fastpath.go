@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/stslib/stslib-proc/cache"
@@ -149,37 +148,12 @@ type hotTier struct {
 	ns string
 }
 
-// Only role records ("vault/…" keys) go to the hot tier: the warm path
-// serves nothing else, and a non-root user's kernel key quota is small
-// (20,000 bytes by default), so sessions stay in the durable store only.
-func hot(key string) bool { return strings.HasPrefix(key, "vault/") }
-
-func (h hotTier) Get(key string) ([]byte, error) {
-	if !hot(key) {
-		return nil, kernel.ErrNotFound
-	}
-	return h.k.Get(h.ns + key)
-}
-
-func (h hotTier) Set(key string, data []byte) error {
-	if !hot(key) {
-		return nil
-	}
-	return h.k.Set(h.ns+key, data)
-}
-
-func (h hotTier) Delete(key string) error {
-	if !hot(key) {
-		return kernel.ErrNotFound
-	}
-	return h.k.Delete(h.ns + key)
-}
+func (h hotTier) Get(key string) ([]byte, error)    { return h.k.Get(h.ns + key) }
+func (h hotTier) Set(key string, data []byte) error { return h.k.Set(h.ns+key, data) }
+func (h hotTier) Delete(key string) error           { return h.k.Delete(h.ns + key) }
 
 // SetWithTTL lets the kernel drop the record when it expires.
 func (h hotTier) SetWithTTL(key string, data []byte, ttl time.Duration) error {
-	if !hot(key) {
-		return nil
-	}
 	return h.k.SetWithTTL(h.ns+key, data, ttl)
 }
 

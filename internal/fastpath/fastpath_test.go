@@ -2,8 +2,6 @@ package fastpath
 
 import (
 	"bytes"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,25 +145,5 @@ func TestAliasIsPrivate(t *testing.T) {
 	dst, _ := os.Stat(filepath.Dir(aliasPath(w.data, "R")))
 	if dst.Mode().Perm() != 0o700 {
 		t.Errorf("alias dir mode %v", dst.Mode())
-	}
-}
-
-func TestHotTierKeepsOnlyRoles(t *testing.T) {
-	h := HotTier(t.TempDir())
-	if h == nil {
-		t.Skip("no kernel keyring here")
-	}
-	t.Cleanup(func() { h.Delete("vault/R/x") })
-	if err := h.Set("session/BobSmith/x", []byte("s")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.Get("session/BobSmith/x"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("a session reached the hot tier (err %v)", err)
-	}
-	if err := h.Set("vault/R/x", []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := h.Get("vault/R/x"); err != nil || string(v) != "v" {
-		t.Errorf("role record: %q, %v", v, err)
 	}
 }
