@@ -55,6 +55,9 @@ func run(args []string, d *deps) int {
 	if len(args) == 1 && !strings.HasPrefix(args[0], "-") && !commandNames[args[0]] {
 		return report(d, processCredentials(d, args[0], ""))
 	}
+	if len(args) > 0 && args[0] == "help" { // "help [COMMAND]" is "[COMMAND] --help"
+		args = append(append([]string{}, args[1:]...), "--help")
+	}
 	var c cli
 	exit := -1
 	parser, err := kong.New(&c,
