@@ -74,7 +74,6 @@ func NewSTSClient(c STSConfig) STSAPI {
 var (
 	ErrMFARejected = errors.New("MFA code rejected")
 	ErrNeedMFA     = errors.New("needs an MFA code")
-	ErrSessionGone = errors.New("session expired or revoked")
 )
 
 // stsError turns an STS failure into a one-line error: the API error code
