@@ -57,50 +57,6 @@ func soakRoles(n int) (extra []string, roles []e2e.RoleProfile) {
 	return extra, roles
 }
 
-// pyReader is botocore's way of reading the credentials file
-// (configparser.RawConfigParser), run in a loop by one python3 process
-// until a deadline. It checks that the file parses, that the source
-// section is there and that every sts- section has its three keys, and
-// prints JSON counts. It never prints values.
-const pyReader = `
-import configparser, json, sys, time
-path, until = sys.argv[1], float(sys.argv[2])
-reads = bad = 0
-maxsts = 0
-errs = {}
-while time.time() < until:
-    reads += 1
-    try:
-        cp = configparser.RawConfigParser()
-        with open(path) as f:
-            cp.read_file(f)
-        if not cp.has_section("BobSmith"):
-            raise ValueError("source section BobSmith missing")
-        n = 0
-        for s in cp.sections():
-            if s.startswith("sts-"):
-                n += 1
-                for k in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
-                    if not cp.get(s, k, fallback=""):
-                        raise ValueError("section %s lacks %s" % (s, k))
-        if n < maxsts:
-            raise ValueError("sts- sections went from %d to %d" % (maxsts, n))
-        maxsts = n
-    except Exception as e:
-        bad += 1
-        msg = type(e).__name__ + (": " + str(e) if isinstance(e, ValueError) else "")
-        errs[msg] = errs.get(msg, 0) + 1
-    time.sleep(0.003)
-print(json.dumps({"reads": reads, "bad": bad, "max_sts": maxsts, "errors": errs}))
-`
-
-type pyCounts struct {
-	Reads  int            `json:"reads"`
-	Bad    int            `json:"bad"`
-	MaxSTS int            `json:"max_sts"`
-	Errors map[string]int `json:"errors"`
-}
-
 // soakDuration is the light soak's length: 15 s, or STSLIB_SOAK_DURATION.
 func soakDuration(t *testing.T) time.Duration {
 	if v := os.Getenv("STSLIB_SOAK_DURATION"); v != "" {
@@ -155,7 +111,7 @@ func TestSoak(t *testing.T) {
 	})
 
 	// botocore's reader, in one long-lived python3 process.
-	pyCmd := exec.Command(py, "-c", pyReader, w.CredentialsFile, strconv.FormatFloat(float64(deadline.UnixNano())/1e9, 'f', 3, 64))
+	pyCmd := exec.Command(py, "-c", e2e.BotocoreReader, w.CredentialsFile, strconv.FormatFloat(float64(deadline.UnixNano())/1e9, 'f', 3, 64))
 	var pyOut, pyErr bytes.Buffer
 	pyCmd.Stdout, pyCmd.Stderr = &pyOut, &pyErr
 	if err := pyCmd.Start(); err != nil {
@@ -247,7 +203,7 @@ func TestSoak(t *testing.T) {
 	if err := pyCmd.Wait(); err != nil {
 		t.Fatalf("python3 reader: %v\n%s", err, pyErr.String())
 	}
-	var pc pyCounts
+	var pc e2e.ReaderCounts
 	if err := json.Unmarshal(pyOut.Bytes(), &pc); err != nil {
 		t.Fatalf("python3 reader output: %v\n%s", err, pyOut.String())
 	}

@@ -161,18 +161,29 @@ func waitSecretService(ctx context.Context, addr string) error {
 	}
 }
 
-func secretServiceReady(addr string) error {
+// dialBus connects to the private session bus at addr.
+func dialBus(addr string) (*dbus.Conn, error) {
 	conn, err := dbus.Dial(addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Auth(nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := conn.Hello(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+func secretServiceReady(addr string) error {
+	conn, err := dialBus(addr)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if err := conn.Auth(nil); err != nil {
-		return err
-	}
-	if err := conn.Hello(); err != nil {
-		return err
-	}
 	const login = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
 	v, err := conn.Object("org.freedesktop.secrets", login).GetProperty("org.freedesktop.Secret.Collection.Locked")
 	if err != nil {
@@ -188,17 +199,11 @@ func secretServiceReady(addr string) error {
 // addr, as a screen lock or a timeout would: clients must then unlock it
 // through a prompt that, headless, never comes.
 func LockSecretService(addr string) error {
-	conn, err := dbus.Dial(addr)
+	conn, err := dialBus(addr)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if err := conn.Auth(nil); err != nil {
-		return err
-	}
-	if err := conn.Hello(); err != nil {
-		return err
-	}
 	const login = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
 	var locked []dbus.ObjectPath
 	var prompt dbus.ObjectPath

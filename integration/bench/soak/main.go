@@ -25,47 +25,6 @@ import (
 
 const passphrase = "stslib-soak-passphrase"
 
-// pyReader reads the credentials file with botocore's parser in a loop
-// until a deadline and prints JSON counts (never values).
-const pyReader = `
-import configparser, json, sys, time
-path, until = sys.argv[1], float(sys.argv[2])
-reads = bad = 0
-maxsts = 0
-errs = {}
-while time.time() < until:
-    reads += 1
-    try:
-        cp = configparser.RawConfigParser()
-        with open(path) as f:
-            cp.read_file(f)
-        if not cp.has_section("BobSmith"):
-            raise ValueError("source section BobSmith missing")
-        n = 0
-        for s in cp.sections():
-            if s.startswith("sts-"):
-                n += 1
-                for k in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
-                    if not cp.get(s, k, fallback=""):
-                        raise ValueError("section %s lacks %s" % (s, k))
-        if n < maxsts:
-            raise ValueError("sts- sections went from %d to %d" % (maxsts, n))
-        maxsts = n
-    except Exception as e:
-        bad += 1
-        msg = type(e).__name__ + (": " + str(e) if isinstance(e, ValueError) else "")
-        errs[msg] = errs.get(msg, 0) + 1
-    time.sleep(0.003)
-print(json.dumps({"reads": reads, "bad": bad, "max_sts": maxsts, "errors": errs}))
-`
-
-type pyCounts struct {
-	Reads  int            `json:"reads"`
-	Bad    int            `json:"bad"`
-	MaxSTS int            `json:"max_sts"`
-	Errors map[string]int `json:"errors"`
-}
-
 // world is the soak's private environment.
 type world struct {
 	bin, dir, home, config, creds, data string
@@ -207,7 +166,7 @@ func soak(dir, bin string, concurrency, nroles int, duration time.Duration) (fai
 	var py *exec.Cmd
 	var pyOut, pyErr bytes.Buffer
 	if _, err := os.Stat("/usr/bin/python3"); err == nil {
-		py = exec.Command("/usr/bin/python3", "-c", pyReader, w.creds, strconv.FormatFloat(float64(deadline.UnixNano())/1e9, 'f', 3, 64))
+		py = exec.Command("/usr/bin/python3", "-c", e2e.BotocoreReader, w.creds, strconv.FormatFloat(float64(deadline.UnixNano())/1e9, 'f', 3, 64))
 		py.Stdout, py.Stderr = &pyOut, &pyErr
 		if err := py.Start(); err != nil {
 			fatal("python3: %v", err)
@@ -291,7 +250,7 @@ func soak(dir, bin string, concurrency, nroles int, duration time.Duration) (fai
 	wg.Wait()
 	elapsed := time.Since(start)
 
-	var pc pyCounts
+	var pc e2e.ReaderCounts
 	if py != nil {
 		if err := py.Wait(); err != nil {
 			note("python3 reader: %v: %s", err, pyErr.String())
