@@ -120,31 +120,7 @@ func TestSoak(t *testing.T) {
 
 	var wg sync.WaitGroup
 	// inifile's reader, in this process.
-	wg.Go(func() {
-		maxOwned := 0
-		for time.Now().Before(deadline) {
-			b, err := os.ReadFile(w.CredentialsFile)
-			goReads.Add(1)
-			var owned []string
-			if err == nil {
-				owned, err = inifile.Owned(b)
-			}
-			switch {
-			case err != nil:
-				goBad.Add(1)
-				fail("inifile read: %v", err)
-			case !strings.HasPrefix(string(b), original):
-				goBad.Add(1)
-				fail("inifile read: the user's part of the file changed")
-			case len(owned) < maxOwned:
-				goBad.Add(1)
-				fail("inifile read: owned sections went from %d to %d", maxOwned, len(owned))
-			default:
-				maxOwned = len(owned)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-	})
+	wg.Go(func() { e2e.ReadCredentialsUntil(w.CredentialsFile, original, deadline, &goReads, &goBad, fail) })
 	// A sync every second. From the second one on, one role is cleared
 	// first, so every sync fetches it again and rewrites the file while
 	// the readers read.

@@ -1,5 +1,14 @@
 package e2e
 
+import (
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/stslib/stslib-proc/inifile"
+)
+
 // BotocoreReader is botocore's way of reading the credentials file
 // (configparser.RawConfigParser), run in a loop by one python3 process
 // until a deadline. It checks that the file parses, that the source
@@ -43,4 +52,35 @@ type ReaderCounts struct {
 	Bad    int            `json:"bad"`
 	MaxSTS int            `json:"max_sts"`
 	Errors map[string]int `json:"errors"`
+}
+
+// ReadCredentialsUntil reads the credentials file at path with inifile in
+// a loop until deadline, as a second reader beside BotocoreReader: every
+// read must parse, keep the user's part (original) as a prefix, and never
+// show fewer owned sections than before. It counts reads and bad reads and
+// reports each bad one through note (never values).
+func ReadCredentialsUntil(path, original string, deadline time.Time, reads, bad *atomic.Int64, note func(format string, args ...any)) {
+	maxOwned := 0
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(path)
+		reads.Add(1)
+		var owned []string
+		if err == nil {
+			owned, err = inifile.Owned(b)
+		}
+		switch {
+		case err != nil:
+			bad.Add(1)
+			note("inifile read: %v", err)
+		case !strings.HasPrefix(string(b), original):
+			bad.Add(1)
+			note("inifile read: the user's part of the file changed")
+		case len(owned) < maxOwned:
+			bad.Add(1)
+			note("inifile read: owned sections went from %d to %d", maxOwned, len(owned))
+		default:
+			maxOwned = len(owned)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }

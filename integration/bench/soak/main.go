@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/stslib/stslib-proc/inifile"
 	"github.com/stslib/stslib-proc/integration/e2e"
 	"github.com/stslib/stslib-proc/integration/stsemu"
 )
@@ -176,31 +175,7 @@ func soak(dir, bin string, concurrency, nroles int, duration time.Duration) (fai
 	}
 
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		maxOwned := 0
-		for time.Now().Before(deadline) {
-			b, err := os.ReadFile(w.creds)
-			goReads.Add(1)
-			var owned []string
-			if err == nil {
-				owned, err = inifile.Owned(b)
-			}
-			switch {
-			case err != nil:
-				goBad.Add(1)
-				note("inifile read: %v", err)
-			case !strings.HasPrefix(string(b), original):
-				goBad.Add(1)
-				note("inifile read: the user's part of the file changed")
-			case len(owned) < maxOwned:
-				goBad.Add(1)
-				note("inifile read: owned sections went from %d to %d", maxOwned, len(owned))
-			default:
-				maxOwned = len(owned)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-	})
+	wg.Go(func() { e2e.ReadCredentialsUntil(w.creds, original, deadline, &goReads, &goBad, note) })
 	wg.Go(func() {
 		for i := 0; time.Now().Before(deadline); i++ {
 			next := time.Now().Add(time.Second)
