@@ -87,7 +87,7 @@ func (c *getCmd) Run(d *deps) error {
 }
 
 type loginCmd struct {
-	Source   string        `arg:"" optional:"" help:"Source profile (default: config.yml's source_profile)." predictor:"profile"`
+	Source   string        `arg:"" optional:"" help:"Source profile (default: config.yml's source_profile, else the one source behind every role profile)." predictor:"profile"`
 	MFACode  string        `name:"mfa-code" help:"MFA code (or STSLIB_MFA_CODE); asked on the terminal otherwise."`
 	Duration time.Duration `help:"Session length, 15m to 36h (default: config.yml's session_duration, else 12h)."`
 }
@@ -106,6 +106,9 @@ func (c *loginCmd) Run(d *deps) error {
 		src = e.cfg.SourceProfile
 	}
 	if src == "" {
+		src = onlySource(e)
+	}
+	if src == "" {
 		return fmt.Errorf("login needs a source profile: name one, or set source_profile in %s", credproc.ConfigPath(d.Getenv, d.Home))
 	}
 	if c.Duration != 0 && (c.Duration < 15*time.Minute || c.Duration > 36*time.Hour) {
@@ -115,7 +118,7 @@ func (c *loginCmd) Run(d *deps) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.Stderr, "stslib-proc: session for %s valid until %s (%s)\n", src, creds.End.Local().Format(time.RFC1123), humanDuration(creds.End.Sub(d.Now())))
+	fmt.Fprintf(d.Stderr, "stslib-proc: session for %s valid until %s (%s)\n", creds.Profile, creds.End.Local().Format(time.RFC1123), humanDuration(creds.End.Sub(d.Now())))
 	return nil
 }
 
@@ -268,4 +271,26 @@ func kindName(k string) string {
 		return "role"
 	}
 	return k
+}
+
+// onlySource is the source profile behind every role profile, when there
+// is exactly one; "" otherwise.
+func onlySource(e *env) string {
+	r, err := credproc.NewResolver(e.paths)
+	if err != nil {
+		return ""
+	}
+	seen := map[string]bool{}
+	for _, name := range r.RoleProfiles() {
+		if p, err := r.Resolve(name); err == nil {
+			seen[p.Root().Name] = true
+		}
+	}
+	if len(seen) != 1 {
+		return ""
+	}
+	for name := range seen {
+		return name
+	}
+	return ""
 }
