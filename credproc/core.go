@@ -174,13 +174,6 @@ func (c *Core) Role(ctx context.Context, profile string) (*Credentials, error) {
 	return c.role(ctx, p)
 }
 
-// RoleFor is Role for a profile already resolved.
-func (c *Core) RoleFor(ctx context.Context, p *Profile) (*Credentials, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	return c.role(ctx, p)
-}
-
 // RoleCacheKey returns the cache key of a role profile's credentials and
 // their refresh window, for callers that remember where a profile lives
 // (the warm path's alias).

@@ -138,10 +138,10 @@ func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// INIKeys returns the credentials-file keys for c, in the order they are
-// written. The expiry goes in x_stslib_expiration, a key the AWS CLI
+// iniKeys returns the credentials-file keys for c, in the order they are
+// written (the same as inifile.CredentialKeys, which sync uses). The expiry goes in x_stslib_expiration, a key the AWS CLI
 // ignores.
-func INIKeys(c *Credentials) [][2]string {
+func iniKeys(c *Credentials) [][2]string {
 	return [][2]string{
 		{"aws_access_key_id", c.AccessKey},
 		{"aws_secret_access_key", string(c.SecretKey)},
@@ -154,7 +154,7 @@ func INIKeys(c *Credentials) [][2]string {
 func WriteINI(w io.Writer, name string, c *Credentials) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "[%s]\n", name)
-	for _, kv := range INIKeys(c) {
+	for _, kv := range iniKeys(c) {
 		fmt.Fprintf(&b, "%s = %s\n", kv[0], kv[1])
 	}
 	_, err := w.Write(b.Bytes())

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
 // Service is the service name under which records are kept in the OS keyring.
@@ -50,6 +52,12 @@ type Options struct {
 	Notes io.Writer
 	// ProbeTimeout bounds the "auto" Secret Service probe; 0 means 2 s.
 	ProbeTimeout time.Duration
+	// NoPassphrase tells "auto" that no passphrase can be had (none set,
+	// no terminal): it then keeps records in the Linux kernel keyring,
+	// under KernelPrefix, rather than a file keyring that could not open.
+	NoPassphrase bool
+	// KernelPrefix namespaces that kernel store (one per data directory).
+	KernelPrefix string
 }
 
 // Open returns the store named name: "os", "file", "memory" or "auto".
@@ -75,8 +83,19 @@ func Open(name string, opts Options) (Store, error) {
 		if err == nil {
 			return NewOS(), nil
 		}
+		reason := strings.ReplaceAll(err.Error(), "\n", " ")
+		if opts.NoPassphrase {
+			if k, kerr := kernel.NewKernel(); kerr == nil {
+				if opts.Notes != nil {
+					fmt.Fprintf(opts.Notes, "note: OS keyring unavailable (%s) and no passphrase for the file keyring; keeping credentials in the kernel keyring until they expire\n", reason)
+				}
+				// Long enough for the longest session; the cache drops
+				// expired records itself.
+				k.DefaultTTL = 36 * time.Hour
+				return kernelStore{k, opts.KernelPrefix}, nil
+			}
+		}
 		if opts.Notes != nil {
-			reason := strings.ReplaceAll(err.Error(), "\n", " ")
 			fmt.Fprintf(opts.Notes, "note: OS keyring unavailable (%s); using encrypted files in %s\n", reason, opts.Dir)
 		}
 		return NewFile(opts.Dir, opts.Passphrase)
@@ -112,3 +131,16 @@ func ProbeOS(ctx context.Context) error {
 		return fmt.Errorf("probe: no answer: %v", ctx.Err())
 	}
 }
+
+// kernelStore is the kernel keyring as a durable store: memory only, never
+// disk, until expiry or reboot.
+type kernelStore struct {
+	k      *kernel.Kernel
+	prefix string
+}
+
+func (s kernelStore) Get(key string) ([]byte, error)    { return s.k.Get(s.prefix + key) }
+func (s kernelStore) Set(key string, data []byte) error { return s.k.Set(s.prefix+key, data) }
+func (s kernelStore) Delete(key string) error           { return s.k.Delete(s.prefix + key) }
+func (s kernelStore) List() ([]string, error)           { return nil, ErrUnsupported }
+func (s kernelStore) Name() string                      { return "kernel" }

@@ -194,3 +194,29 @@ func TestOpenAutoLockedKeyring(t *testing.T) {
 		t.Fatalf("auto = %s, note %q; want file with a note", st.Name(), notes.String())
 	}
 }
+
+// TestOpenAutoHeadless: no Secret Service and no passphrase — the kernel
+// keyring, under its prefix, with a note; never a file keyring that could
+// not be unlocked.
+func TestOpenAutoHeadless(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("kernel keyring: Linux only")
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	var notes strings.Builder
+	prefix := "test-headless-" + t.Name() + "/"
+	st, err := Open("auto", Options{Dir: t.TempDir(), Notes: &notes, NoPassphrase: true, KernelPrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Name() != "kernel" || !strings.Contains(notes.String(), "kernel keyring") {
+		t.Fatalf("auto = %s, note %q; want kernel with a note", st.Name(), notes.String())
+	}
+	t.Cleanup(func() { st.Delete("k") })
+	if err := st.Set("k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := st.Get("k"); err != nil || string(v) != "v" {
+		t.Fatalf("Get = %q, %v", v, err)
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"github.com/stslib/stslib-proc/internal/paths"
 	"github.com/stslib/stslib-proc/internal/tty"
 	"github.com/stslib/stslib-proc/keychain"
-	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
 // deps is what every command needs from the outside world. main fills it
@@ -94,48 +93,26 @@ func load(d *deps) (*env, error) {
 // passphrase can be had (STSLIB_FILE_PASSPHRASE or a terminal); otherwise,
 // on a headless Linux host with neither, the kernel user keyring (kept in
 // kernel memory, never on disk, until expiry or reboot), with a one-line
-// note; otherwise the file keyring, which then explains what it needs.
+// note.
 func openStore(d *deps, name, dataDir string) (keychain.Store, error) {
-	opts := keychain.Options{
-		Dir:        filepath.Join(dataDir, "keyring"),
-		Passphrase: func() (string, error) { return passphrase(d) },
-		Notes:      d.Stderr,
-	}
-	if name != "auto" && name != "" {
-		return keychain.Open(name, opts)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	perr := keychain.ProbeOS(ctx)
-	if perr == nil {
-		return keychain.NewOS(), nil
-	}
-	hasPass := d.Getenv("STSLIB_FILE_PASSPHRASE") != "" || (d.Interactive != nil && d.Interactive())
-	if !hasPass {
-		if k, err := kernel.NewKernel(); err == nil {
-			// Long enough for the longest session; the cache drops expired
-			// records itself.
-			k.DefaultTTL = 36 * time.Hour
-			fmt.Fprintf(d.Stderr, "stslib-proc: note: OS keyring unavailable (%v) and no passphrase for the file keyring; keeping credentials in the kernel keyring until they expire\n", perr)
-			return durableKernel{k, fastpath.Namespace(dataDir) + "durable/"}, nil
-		}
-	}
-	fmt.Fprintf(d.Stderr, "stslib-proc: note: OS keyring unavailable (%v); using encrypted files in %s\n", perr, opts.Dir)
-	return keychain.NewFile(opts.Dir, opts.Passphrase)
+	return keychain.Open(name, keychain.Options{
+		Dir:          filepath.Join(dataDir, "keyring"),
+		Passphrase:   func() (string, error) { return passphrase(d) },
+		Notes:        prefixed{d.Stderr},
+		NoPassphrase: d.Getenv("STSLIB_FILE_PASSPHRASE") == "" && (d.Interactive == nil || !d.Interactive()),
+		KernelPrefix: fastpath.Namespace(dataDir) + "durable/",
+	})
 }
 
-// durableKernel is the kernel keyring as the durable store, under its own
-// namespace so it never collides with the hot tier's copies.
-type durableKernel struct {
-	k  *kernel.Kernel
-	ns string
-}
+// prefixed puts "stslib-proc: " before each note.
+type prefixed struct{ w io.Writer }
 
-func (s durableKernel) Get(key string) ([]byte, error)    { return s.k.Get(s.ns + key) }
-func (s durableKernel) Set(key string, data []byte) error { return s.k.Set(s.ns+key, data) }
-func (s durableKernel) Delete(key string) error           { return s.k.Delete(s.ns + key) }
-func (s durableKernel) List() ([]string, error)           { return nil, keychain.ErrUnsupported }
-func (s durableKernel) Name() string                      { return "kernel" }
+func (p prefixed) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, "stslib-proc: "+string(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
 
 func passphrase(d *deps) (string, error) {
 	if v := d.Getenv("STSLIB_FILE_PASSPHRASE"); v != "" {
