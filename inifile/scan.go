@@ -64,6 +64,7 @@ type section struct {
 	header    int // index of the header line
 	last      int // index of the last header, option or continuation line
 	keys      []kv
+	keyLines  []int // index of each key's option line
 	isDefault bool
 }
 
@@ -239,6 +240,7 @@ func scan(src []byte) (*parsed, error) {
 		vals = []string{pyStrip(stripped[idx+1:])}
 		s := &p.sections[cur]
 		s.keys = append(s.keys, kv{key: opt})
+		s.keyLines = append(s.keyLines, i)
 		s.last = i
 		ln.kind = lineOption
 		ln.key = opt
