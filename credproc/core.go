@@ -198,6 +198,9 @@ func (c *Core) RoleCacheKey(profile string) (key string, window time.Duration, e
 // credentials (a session token or another role).
 func (c *Core) roleDuration(p *Profile) int32 {
 	d := p.DurationSeconds
+	if p.durationIgnored {
+		c.opts.Warn(fmt.Sprintf("profile %s (%s): duration_seconds is not a whole number; ignored, as the AWS CLI ignores it (1 h)", p.Name, p.File))
+	}
 	if d == 0 {
 		return 3600
 	}
@@ -317,21 +320,23 @@ func (c *Core) sourceCreds(ctx context.Context, p *Profile) (creds *Credentials,
 
 // baseCreds returns the source profile's own credentials.
 func (c *Core) baseCreds(ctx context.Context, s *Profile) (*Credentials, error) {
-	switch {
-	case s.CredentialSource == "Environment":
+	switch s.kind {
+	case kindEnvironment:
 		id, secret := c.opts.Getenv("AWS_ACCESS_KEY_ID"), c.opts.Getenv("AWS_SECRET_ACCESS_KEY")
 		if id == "" || secret == "" {
 			return nil, fmt.Errorf("profile %s: credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set", s.Name)
 		}
 		return &Credentials{Profile: s.Name, AccessKey: id, SecretKey: Secret(secret), Session: Secret(c.opts.Getenv("AWS_SESSION_TOKEN"))}, nil
-	case s.CredentialProcess != "":
-		out, err := runCommand(ctx, s.Name, "credential_process", s.CredentialProcess, c.opts.Environ())
+	case kindProcess:
+		out, err := c.runCommand(ctx, s.Name, "credential_process", s.CredentialProcess)
 		if err != nil {
 			return nil, err
 		}
 		return processCredentials(s.Name, out)
+	case kindStatic:
+		return &Credentials{Profile: s.Name, AccessKey: s.keys.id, SecretKey: s.keys.secret, Session: s.keys.token}, nil
 	}
-	return c.staticCreds(ctx, s)
+	return nil, fmt.Errorf("profile %s (%s): %w", s.Name, s.File, ErrNoSource)
 }
 
 // session returns the source's MFA session for p's chain, from the cache
@@ -386,13 +391,12 @@ func (c *Core) getSessionToken(ctx context.Context, p *Profile, base *Credential
 	return fromSTS(root.Name, o.Credentials, c.opts.Now()), nil
 }
 
-// call runs one STS call with the endpoint and region of p, logging it
-// through Debug without secrets.
+// call runs one STS call with the endpoint and region of p's chain (those
+// of the profile asked for, as botocore uses one client for the whole
+// chain), logging it through Debug without secrets.
 func (c *Core) call(ctx context.Context, p *Profile, creds *Credentials, action string, fn func(STSAPI) (any, error)) (any, error) {
-	cfg := STSConfig{Region: c.region(p), Endpoint: c.endpoint(p), Credentials: creds}
-	if cfg.Endpoint == "" && p.stsRegionalEndpoints() == "legacy" && legacyGlobal[cfg.Region] {
-		cfg.Endpoint, cfg.Region = "https://sts.amazonaws.com", "us-east-1"
-	}
+	cfg := c.stsConfig(p)
+	cfg.Credentials = creds
 	start := time.Now()
 	out, err := fn(c.opts.NewSTS(cfg))
 	outcome := "ok"
@@ -404,13 +408,38 @@ func (c *Core) call(ctx context.Context, p *Profile, creds *Credentials, action 
 	return out, err
 }
 
-func (p *Profile) stsRegionalEndpoints() string {
-	for q := p; q != nil; q = q.Source {
-		if q.STSRegionalEndpoints != "" {
-			return q.STSRegionalEndpoints
+// globalSTS is the endpoint botocore uses without a region, and for the
+// legacy regions under sts_regional_endpoints = legacy.
+const globalSTS = "https://sts.amazonaws.com"
+
+// stsConfig is where p's STS calls go: the configured endpoint, else the
+// regional endpoint of the region, else (no region) the global endpoint
+// signed for us-east-1, as the AWS CLI does.
+func (c *Core) stsConfig(p *Profile) STSConfig {
+	top := p.caller
+	if top == nil {
+		top = p
+	}
+	cfg := STSConfig{Region: c.region(top), Endpoint: c.endpoint(top)}
+	if cfg.Endpoint == "" {
+		legacy := c.stsRegionalEndpoints(top) == "legacy" && legacyGlobal[cfg.Region]
+		if cfg.Region == "" || cfg.Region == "aws-global" || legacy {
+			cfg.Endpoint, cfg.Region = globalSTS, "us-east-1"
 		}
 	}
-	return ""
+	if cfg.Region == "" || cfg.Region == "aws-global" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg
+}
+
+// stsRegionalEndpoints: AWS_STS_REGIONAL_ENDPOINTS, else the profile's
+// sts_regional_endpoints, else regional (the AWS CLI v2 and today's SDKs).
+func (c *Core) stsRegionalEndpoints(p *Profile) string {
+	if v := strings.ToLower(c.opts.Getenv("AWS_STS_REGIONAL_ENDPOINTS")); v == "legacy" || v == "regional" {
+		return v
+	}
+	return p.STSRegionalEndpoints
 }
 
 // legacyGlobal lists the regions whose legacy STS endpoint is the global one.
@@ -421,43 +450,32 @@ var legacyGlobal = map[string]bool{
 	"us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true,
 }
 
-// region: the role's, then along the chain, then AWS_REGION,
-// AWS_DEFAULT_REGION, then us-east-1.
+// region: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region (the
+// AWS CLI v2's order); "" when none is set.
 func (c *Core) region(p *Profile) string {
-	for q := p; q != nil; q = q.Source {
-		if q.Region != "" {
-			return q.Region
-		}
-	}
 	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
 		if v := c.opts.Getenv(k); v != "" {
 			return v
 		}
 	}
-	return "us-east-1"
+	return p.Region
 }
 
-// endpoint follows the SDKs' order: AWS_ENDPOINT_URL_STS, the services
-// section's sts endpoint_url, AWS_ENDPOINT_URL, the profile's endpoint_url;
-// none when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
+// endpoint follows the SDKs' documented order: AWS_ENDPOINT_URL_STS,
+// AWS_ENDPOINT_URL, the profile's [services] sts endpoint_url, the
+// profile's endpoint_url; none when ignore_configured_endpoint_urls is
+// true (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's key).
 func (c *Core) endpoint(p *Profile) string {
-	if c.opts.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true" {
+	ignore := p.ignoreEndpoints
+	if v := c.opts.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"); v != "" {
+		ignore = strings.EqualFold(v, "true")
+	}
+	if ignore {
 		return ""
 	}
-	if v := c.opts.Getenv("AWS_ENDPOINT_URL_STS"); v != "" {
-		return v
-	}
-	for q := p; q != nil; q = q.Source {
-		if q.stsEndpointURL != "" {
-			return q.stsEndpointURL
-		}
-	}
-	if v := c.opts.Getenv("AWS_ENDPOINT_URL"); v != "" {
-		return v
-	}
-	for q := p; q != nil; q = q.Source {
-		if q.EndpointURL != "" {
-			return q.EndpointURL
+	for _, v := range []string{c.opts.Getenv("AWS_ENDPOINT_URL_STS"), c.opts.Getenv("AWS_ENDPOINT_URL"), p.stsEndpointURL, p.EndpointURL} {
+		if v != "" {
+			return v
 		}
 	}
 	return ""
@@ -517,7 +535,7 @@ func (c *Core) runMFAProcess(ctx context.Context, p *Profile, serial string) (st
 	root := p.Root()
 	deadline := time.Now().Add(35 * time.Second)
 	for {
-		out, err := runCommand(ctx, root.Name, "mfa_process", c.mfaProcess(p), c.opts.Environ())
+		out, err := c.runCommand(ctx, root.Name, "mfa_process", c.mfaProcess(p))
 		if err != nil {
 			return "", err
 		}

@@ -346,7 +346,9 @@ func TestEndpointOrder(t *testing.T) {
 	if _, err := core.Role(ctx, "DynamoDBRole-dev"); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"http://127.0.0.1:9999", "http://127.0.0.1:9999", "http://sts-env", "http://sts-env"}
+	// AWS_ENDPOINT_URL comes before the profile's [services] entry, as the
+	// SDKs document it.
+	want := []string{"http://generic", "http://generic", "http://sts-env", "http://sts-env"}
 	if strings.Join(f.endpoints, " ") != strings.Join(want, " ") {
 		t.Errorf("endpoints %q, want %q", f.endpoints, want)
 	}

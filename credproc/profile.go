@@ -5,16 +5,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
+	"unicode"
 
-	"gopkg.in/ini.v1"
-
+	"github.com/stslib/stslib-proc/inifile"
 	"github.com/stslib/stslib-proc/internal/paths"
+	"github.com/stslib/stslib-proc/internal/readfile"
 )
 
 // Sentinel errors callers branch on.
@@ -58,6 +58,30 @@ type Profile struct {
 	// ServicesSection names the [services X] section for endpoint_url.
 	ServicesSection string
 	stsEndpointURL  string
+	ignoreEndpoints bool // ignore_configured_endpoint_urls = true
+
+	line            int      // line of the section header in File
+	caller          *Profile // the profile asked for: its STS settings serve the whole chain
+	kind            sourceKind
+	keys            *staticKeys
+	durationIgnored bool // duration_seconds that botocore's int() refuses
+}
+
+// sourceKind says where a source profile's credentials come from.
+type sourceKind uint8
+
+const (
+	kindNone        sourceKind = iota
+	kindStatic                 // long-term keys in a file
+	kindProcess                // another tool's credential_process
+	kindEnvironment            // credential_source = Environment
+)
+
+// staticKeys are a source profile's keys, read from the same parse as
+// every other key.
+type staticKeys struct {
+	id            string
+	secret, token Secret
 }
 
 // IsRole reports whether p assumes a role.
@@ -104,20 +128,46 @@ func (p *Profile) SessionKey() string {
 	return "session/" + r.Name + "/" + hex.EncodeToString(sum[:8])
 }
 
-// Resolver reads profiles from the AWS config and credentials files. It
-// reads the files once, with ini options that follow botocore's parser.
+// Resolver reads profiles from the AWS config and credentials files the way
+// the AWS CLI does: both files through [inifile.Parse] (botocore's
+// configparser), config sections named by botocore's build_profile_map,
+// credentials-file sections merged over them key by key (Session.full_config),
+// and role chains resolved as botocore's AssumeRoleProvider resolves them.
 type Resolver struct {
 	ConfigFile      string
 	CredentialsFile string
 	// SessionName is the role_session_name used when a profile sets none.
 	SessionName string
 
-	sections map[string]*section
+	// profiles is botocore's full_config["profiles"]: the config file's
+	// profiles, updated key by key with the credentials file's sections.
+	profiles map[string]*rawProfile
+	// config and creds are each file's own view, which botocore's
+	// ConfigProvider and SharedCredentialProvider read.
+	config   map[string]*rawProfile
+	creds    map[string]*rawProfile
+	services map[string]*rawProfile
 }
 
-type section struct {
-	file string
-	keys map[string]string
+type rawValue struct {
+	value  string
+	nested map[string]string
+	file   string
+	line   int
+}
+
+type rawProfile struct {
+	file string // the file of its section header (config first)
+	line int
+	keys map[string]rawValue
+}
+
+func (rp *rawProfile) has(key string) bool {
+	if rp == nil {
+		return false
+	}
+	_, ok := rp.keys[key]
+	return ok
 }
 
 // Paths are the AWS shared files.
@@ -137,160 +187,106 @@ func DefaultPaths(getenv func(string) string, home string) Paths {
 // maxFileSize bounds what is read of a config file; larger files are refused.
 const maxFileSize = 4 << 20
 
-// iniOptions follow botocore's RawConfigParser: comments only on their own
-// line, values kept as written (quotes included), indented continuation
-// lines, case-insensitive keys.
-var iniOptions = ini.LoadOptions{
-	IgnoreInlineComment:        true,
-	AllowPythonMultilineValues: true,
-	PreserveSurroundedQuote:    true,
-	InsensitiveKeys:            true,
-	SkipUnrecognizableLines:    false,
-	UnescapeValueDoubleQuotes:  false,
-	KeyValueDelimiters:         "=:",
-}
-
 // NewResolver reads the two files. A missing file counts as empty; an
-// unreadable or malformed one is an error naming the file.
+// unreadable or malformed one is an error naming the file and line.
 func NewResolver(paths Paths) (*Resolver, error) {
-	r := &Resolver{ConfigFile: paths.ConfigFile, CredentialsFile: paths.CredentialsFile, sections: map[string]*section{}}
-	// Credentials first: the config file's keys are merged in beneath them,
-	// as the SDKs do (credentials file wins for the same key).
-	if err := r.load(paths.ConfigFile, true); err != nil {
+	r := &Resolver{
+		ConfigFile: paths.ConfigFile, CredentialsFile: paths.CredentialsFile,
+		profiles: map[string]*rawProfile{}, config: map[string]*rawProfile{},
+		creds: map[string]*rawProfile{}, services: map[string]*rawProfile{},
+	}
+	cfg, err := parseFile(paths.ConfigFile)
+	if err != nil {
 		return nil, err
 	}
-	if err := r.load(paths.CredentialsFile, false); err != nil {
+	if cfg != nil {
+		for _, s := range cfg.Sections() {
+			kind, name := inifile.ProfileName(s.Name)
+			rp := toRaw(paths.ConfigFile, s)
+			switch kind {
+			case "profile":
+				// A later section for the same profile replaces an
+				// earlier one whole ([default] and [profile default],
+				// "[profile a]" and "[profile  a]"), as botocore's dict does.
+				r.config[name] = rp
+			case "services":
+				r.services[name] = rp
+			}
+		}
+	}
+	for name, rp := range r.config {
+		cp := *rp
+		cp.keys = maps.Clone(rp.keys)
+		r.profiles[name] = &cp
+	}
+	creds, err := parseFile(paths.CredentialsFile)
+	if err != nil {
 		return nil, err
+	}
+	if creds != nil {
+		for _, s := range creds.Sections() {
+			rp := toRaw(paths.CredentialsFile, s)
+			r.creds[s.Name] = rp
+			if merged, ok := r.profiles[s.Name]; ok {
+				maps.Copy(merged.keys, rp.keys)
+			} else {
+				cp := *rp
+				cp.keys = maps.Clone(rp.keys)
+				r.profiles[s.Name] = &cp
+			}
+		}
 	}
 	return r, nil
 }
 
-func (r *Resolver) load(path string, isConfig bool) error {
+func toRaw(file string, s inifile.RawSection) *rawProfile {
+	rp := &rawProfile{file: file, line: s.Line, keys: make(map[string]rawValue, len(s.Keys))}
+	for _, k := range s.Keys {
+		rp.keys[k.Key] = rawValue{value: k.Value, nested: k.Nested, file: file, line: k.Line}
+	}
+	return rp
+}
+
+// parseFile reads and parses one file; nil when it does not exist.
+func parseFile(path string) (*inifile.Doc, error) {
 	if path == "" {
-		return nil
+		return nil, nil
 	}
 	data, err := readLimited(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := checkDuplicates(path, data); err != nil {
-		return err
-	}
-	f, err := ini.LoadSources(iniOptions, data)
+	d, err := inifile.Parse(data)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, sanitizeINIError(err, data))
-	}
-	for _, s := range f.Sections() {
-		name := s.Name()
-		if name == ini.DefaultSection {
-			if len(s.Keys()) > 0 {
-				return fmt.Errorf("%s: keys before the first [section] header", path)
-			}
-			continue
+		var pe *inifile.ParseError
+		if errors.As(err, &pe) {
+			pe.Path = path
+			return nil, fmt.Errorf("%w; the AWS CLI cannot read this file either", pe)
 		}
-		if isConfig {
-			switch {
-			case name == "default":
-			case strings.HasPrefix(name, "profile "):
-				name = strings.TrimSpace(strings.TrimPrefix(name, "profile "))
-			default:
-				if strings.HasPrefix(name, "services ") {
-					r.sections["\x00"+name] = &section{file: path, keys: keysOf(s)}
-				}
-				continue
-			}
-		}
-		sec := r.sections[name]
-		if sec == nil {
-			sec = &section{file: path, keys: map[string]string{}}
-			r.sections[name] = sec
-		}
-		for k, v := range keysOf(s) {
-			sec.keys[k] = v
-		}
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	return nil
-}
-
-func keysOf(s *ini.Section) map[string]string {
-	m := make(map[string]string, len(s.Keys()))
-	for _, k := range s.Keys() {
-		m[strings.ToLower(k.Name())] = strings.TrimSpace(k.Value())
-	}
-	return m
-}
-
-// sanitizeINIError keeps ini.v1's error message but never the line text
-// it quotes (ini.v1 formats its errors as "<what>: <line>"), so a secret
-// in a malformed line never reaches stderr. It names the line by number
-// when it can find it in data.
-func sanitizeINIError(err error, data []byte) string {
-	var dnf ini.ErrDelimiterNotFound
-	if errors.As(err, &dnf) {
-		for i, l := range strings.Split(string(data), "\n") {
-			if strings.TrimSpace(l) == strings.TrimSpace(dnf.Line) {
-				return fmt.Sprintf("line %d: no '=' or ':' between key and value", i+1)
-			}
-		}
-		return "a line has no '=' or ':' between key and value"
-	}
-	msg := err.Error()
-	if strings.Contains(msg, "unclosed section") {
-		return "unclosed section header"
-	}
-	if i := strings.IndexAny(msg, "'\"`"); i >= 0 {
-		msg = msg[:i]
-	}
-	if i := strings.Index(msg, ":"); i >= 0 {
-		msg = msg[:i]
-	}
-	return strings.TrimSpace(msg)
+	return d, nil
 }
 
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory", path)
-	}
-	if st.Size() > maxFileSize {
-		return nil, fmt.Errorf("%s: file is larger than %d MiB", path, maxFileSize>>20)
-	}
-	buf := make([]byte, st.Size())
-	n, err := io.ReadFull(f, buf)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return buf[:n], nil
+	return readfile.Read(path, maxFileSize)
 }
 
 // Profiles returns every profile name, sorted.
 func (r *Resolver) Profiles() []string {
-	var names []string
-	for n := range r.sections {
-		if !strings.HasPrefix(n, "\x00") {
-			names = append(names, n)
-		}
-	}
+	names := slices.Collect(maps.Keys(r.profiles))
 	slices.Sort(names)
 	return names
 }
 
-// RoleProfiles returns the profiles that define role_arn, sorted.
+// RoleProfiles returns the profiles that set role_arn, sorted.
 func (r *Resolver) RoleProfiles() []string {
 	var names []string
 	for _, n := range r.Profiles() {
-		if r.sections[n].keys["role_arn"] != "" {
+		if r.profiles[n].has("role_arn") {
 			names = append(names, n)
 		}
 	}
@@ -299,8 +295,8 @@ func (r *Resolver) RoleProfiles() []string {
 
 // Has reports whether a profile exists.
 func (r *Resolver) Has(name string) bool {
-	_, ok := r.sections[name]
-	return ok && !strings.HasPrefix(name, "\x00")
+	_, ok := r.profiles[name]
+	return ok
 }
 
 // validSessionName reports whether s is a valid RoleSessionName: 2-64
@@ -319,74 +315,173 @@ func validSessionName(s string) bool {
 	return true
 }
 
-// Resolve returns the chain for a role profile. Errors name the profile and
-// the file, never a value.
+// Resolve returns the chain for a role profile. Errors name the profile,
+// the file and the line, never a value.
 func (r *Resolver) Resolve(name string) (*Profile, error) {
-	if sec, ok := r.sections[name]; ok && sec.keys["role_arn"] == "" {
-		if cp := sec.keys["credential_process"]; PointsAtSelf(cp) {
-			args, _ := SplitCommand(cp)
-			return nil, fmt.Errorf("profile %s (%s): %w: it is the profile that runs stslib-proc; name the role profile instead (%s)", name, sec.file, ErrNotRole, strings.Join(args[1:], " "))
-		}
-		return nil, fmt.Errorf("profile %s (%s): %w; point stslib-proc at a role profile", name, sec.file, ErrNotRole)
+	rp, ok := r.profiles[name]
+	if !ok {
+		return nil, fmt.Errorf("profile %s: %w in %s or %s", name, ErrProfileNotFound, r.ConfigFile, r.CredentialsFile)
 	}
-	p, err := r.resolve(name, nil)
+	if !rp.has("role_arn") {
+		if cp := rp.keys["credential_process"].value; PointsAtSelf(cp) {
+			args, _ := SplitCommand(cp)
+			return nil, fmt.Errorf("profile %s (%s): %w: it is the profile that runs stslib-proc; name the role profile instead (%s)", name, rp.file, ErrNotRole, strings.Join(args[1:], " "))
+		}
+		return nil, fmt.Errorf("profile %s (%s): %w; point stslib-proc at a role profile", name, rp.file, ErrNotRole)
+	}
+	p, err := r.role(name, []string{name})
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsRole() {
-		return nil, fmt.Errorf("profile %s (%s): %w; point stslib-proc at a role profile", name, r.sections[name].file, ErrNotRole)
+	// botocore makes every STS call of a chain with the client of the
+	// session's profile: its region, endpoint and sts_regional_endpoints.
+	for q := p; q != nil; q = q.Source {
+		q.caller = p
 	}
 	return p, nil
 }
 
-// ResolveSource returns a source profile (one that holds credentials).
+// ResolveSource returns a source profile (one that holds credentials), or
+// for a role profile, its chain.
 func (r *Resolver) ResolveSource(name string) (*Profile, error) {
-	return r.resolve(name, nil)
-}
-
-func (r *Resolver) resolve(name string, seen []string) (*Profile, error) {
-	sec, ok := r.sections[name]
-	if !ok || strings.HasPrefix(name, "\x00") {
-		if len(seen) > 0 {
-			return nil, fmt.Errorf("profile %s: source_profile %s: %w in %s or %s", seen[len(seen)-1], name, ErrProfileNotFound, r.ConfigFile, r.CredentialsFile)
-		}
+	rp, ok := r.profiles[name]
+	if !ok {
 		return nil, fmt.Errorf("profile %s: %w in %s or %s", name, ErrProfileNotFound, r.ConfigFile, r.CredentialsFile)
 	}
-	k := sec.keys
-	p := &Profile{
-		Name: name, File: sec.file,
-		RoleARN: k["role_arn"], ExternalID: k["external_id"], RoleSessionName: k["role_session_name"],
-		MFASerial: k["mfa_serial"], Region: k["region"], EndpointURL: k["endpoint_url"],
-		STSRegionalEndpoints: k["sts_regional_endpoints"], MFAProcess: k["mfa_process"],
-		HasStaticKeys:     k["aws_access_key_id"] != "" && k["aws_secret_access_key"] != "",
-		CredentialProcess: k["credential_process"], CredentialSource: k["credential_source"],
-		ServicesSection: k["services"],
+	if rp.has("role_arn") && !hasStaticKeys(rp) {
+		return r.Resolve(name)
 	}
-	if p.ServicesSection != "" {
-		if s := r.sections["\x00services "+p.ServicesSection]; s != nil {
-			p.stsEndpointURL = stsEndpointFromServices(s.keys["sts"])
+	p, err := r.source(name, nil)
+	if err != nil {
+		return nil, err
+	}
+	p.caller = p
+	return p, nil
+}
+
+// valueError is a bad value in a profile: it names the file and line of
+// the key, never the value.
+func valueError(profile string, v rawValue, key, why string) error {
+	return fmt.Errorf("profile %s (%s:%d): %s %s", profile, v.file, v.line, key, why)
+}
+
+// scalar returns a key's value for a key that holds one line. A value
+// that continued on indented lines (an indented key or text under it) or
+// a nested block is refused: botocore would send the lines joined with
+// line breaks, which STS refuses.
+func scalar(profile string, rp *rawProfile, key string) (string, bool, error) {
+	v, ok := rp.keys[key]
+	if !ok {
+		return "", false, nil
+	}
+	if strings.Contains(v.value, "\n") {
+		return "", true, valueError(profile, v, key, "continues on an indented line below it; the AWS CLI would read both lines as one value (indent nothing under it, or comment the line out)")
+	}
+	return v.value, true, nil
+}
+
+// fill reads the keys every profile may carry.
+func (r *Resolver) fill(name string, rp *rawProfile) (*Profile, error) {
+	p := &Profile{Name: name, File: rp.file, line: rp.line}
+	var err error
+	get := func(key string) string {
+		if err != nil {
+			return ""
 		}
+		v, _, e := scalar(name, rp, key)
+		err = e
+		return v
 	}
-	if v := k["duration_seconds"]; v != "" {
-		d, err := strconv.Atoi(v)
-		if err != nil || d < 900 || d > 43200 {
-			return nil, fmt.Errorf("profile %s (%s): duration_seconds must be a whole number from 900 to 43200", name, sec.file)
-		}
-		p.DurationSeconds = d
+	p.Region = get("region")
+	p.EndpointURL = get("endpoint_url")
+	p.STSRegionalEndpoints = get("sts_regional_endpoints")
+	p.ServicesSection = get("services")
+	ignore := get("ignore_configured_endpoint_urls")
+	p.CredentialSource = get("credential_source")
+	p.MFAProcess = rp.keys["mfa_process"].value
+	p.CredentialProcess = rp.keys["credential_process"].value
+	if err != nil {
+		return nil, err
 	}
-	switch p.STSRegionalEndpoints {
+	p.ignoreEndpoints = strings.EqualFold(ignore, "true")
+	if err := checkValue(name, rp, "region", p.Region, 1, 64, isRegionChar); err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(p.STSRegionalEndpoints) {
 	case "", "regional", "legacy":
+		p.STSRegionalEndpoints = strings.ToLower(p.STSRegionalEndpoints)
 	default:
-		return nil, fmt.Errorf("profile %s (%s): sts_regional_endpoints must be regional or legacy", name, sec.file)
+		return nil, valueError(name, rp.keys["sts_regional_endpoints"], "sts_regional_endpoints", "must be regional or legacy")
 	}
-	if p.RoleSessionName != "" && !validSessionName(p.RoleSessionName) {
-		return nil, fmt.Errorf("profile %s (%s): role_session_name must be 2-64 characters of letters, digits and +=,.@_-", name, sec.file)
+	if rp.has("services") {
+		s, ok := r.services[p.ServicesSection]
+		if !ok {
+			return nil, valueError(name, rp.keys["services"], "services", fmt.Sprintf("names a [services %s] section that %s does not have", p.ServicesSection, r.ConfigFile))
+		}
+		if v, ok := s.keys["sts"]; ok {
+			for k, u := range v.nested {
+				if strings.EqualFold(k, "endpoint_url") {
+					p.stsEndpointURL = u
+				}
+			}
+		}
 	}
-	if !p.IsRole() {
-		if err := r.checkSource(p, seen); err != nil {
+	return p, nil
+}
+
+// role resolves a profile that botocore's AssumeRoleProvider would assume:
+// it has role_arn. seen lists the profiles visited, the first being the
+// one asked for.
+func (r *Resolver) role(name string, seen []string) (*Profile, error) {
+	rp := r.profiles[name]
+	p, err := r.fill(name, rp)
+	if err != nil {
+		return nil, err
+	}
+	if rp.has("web_identity_token_file") {
+		return nil, fmt.Errorf("profile %s (%s): web_identity_token_file is not supported: stslib-proc assumes roles with MFA-backed sessions", name, rp.file)
+	}
+	var arn, src string
+	var hasSrc bool
+	for _, f := range []struct {
+		key string
+		dst *string
+		set *bool
+	}{
+		{"role_arn", &arn, nil}, {"external_id", &p.ExternalID, nil}, {"role_session_name", &p.RoleSessionName, nil},
+		{"mfa_serial", &p.MFASerial, nil}, {"source_profile", &src, &hasSrc},
+	} {
+		v, ok, err := scalar(name, rp, f.key)
+		if err != nil {
 			return nil, err
 		}
-		return p, nil
+		if ok && v == "" {
+			return nil, valueError(name, rp.keys[f.key], f.key, "is empty; the AWS CLI would refuse it too (remove the line or give a value)")
+		}
+		*f.dst = v
+		if f.set != nil {
+			*f.set = ok
+		}
+	}
+	p.RoleARN = arn
+	if !strings.HasPrefix(arn, "arn:") {
+		why := "is not an ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)"
+		if strings.HasPrefix(arn, `"`) || strings.HasPrefix(arn, "'") {
+			why = "is in quotes, which the AWS CLI keeps as part of the value; remove them"
+		}
+		return nil, valueError(name, rp.keys["role_arn"], "role_arn", why)
+	}
+	if err := checkValue(name, rp, "external_id", p.ExternalID, 2, 1224, isExternalIDChar); err != nil {
+		return nil, err
+	}
+	if err := checkValue(name, rp, "mfa_serial", p.MFASerial, 9, 256, isSerialChar); err != nil {
+		return nil, err
+	}
+	if err := r.duration(p, rp); err != nil {
+		return nil, err
+	}
+	if p.RoleSessionName != "" && !validSessionName(p.RoleSessionName) {
+		return nil, valueError(name, rp.keys["role_session_name"], "role_session_name", "must be 2-64 characters of letters, digits and +=,.@_-")
 	}
 	if p.RoleSessionName == "" {
 		p.RoleSessionName = r.SessionName
@@ -394,63 +489,217 @@ func (r *Resolver) resolve(name string, seen []string) (*Profile, error) {
 			p.RoleSessionName = DefaultSessionName("")
 		}
 	}
-	src := k["source_profile"]
+	hasCS := rp.has("credential_source")
 	switch {
-	case src == "" && p.CredentialSource == "":
-		return nil, fmt.Errorf("profile %s (%s): role_arn needs source_profile or credential_source", name, sec.file)
-	case src == "":
+	case hasSrc && hasCS:
+		return nil, fmt.Errorf("profile %s (%s:%d): has both source_profile and credential_source; the AWS CLI refuses that too (keep one)", name, rp.keys["credential_source"].file, rp.keys["credential_source"].line)
+	case !hasSrc && !hasCS:
+		return nil, fmt.Errorf("profile %s (%s): role_arn needs source_profile or credential_source", name, rp.file)
+	case hasCS:
 		// credential_source: the role is assumed with credentials from the
 		// environment; the profile is its own source.
 		if p.CredentialSource != "Environment" {
-			return nil, fmt.Errorf("profile %s (%s): credential_source %s is not supported (only Environment)", name, sec.file, p.CredentialSource)
+			return nil, valueError(name, rp.keys["credential_source"], "credential_source", "is not supported (only Environment)")
 		}
-		p.Source = &Profile{Name: name, File: sec.file, CredentialSource: "Environment", Region: p.Region, MFASerial: ""}
+		p.Source = &Profile{Name: name, File: rp.file, CredentialSource: "Environment", kind: kindEnvironment}
 		return p, nil
-	case src == name:
+	}
+	// botocore's _validate_source_profile.
+	srp, ok := r.profiles[src]
+	if !ok {
+		return nil, fmt.Errorf("profile %s (%s:%d): source_profile %s: %w in %s or %s", name, rp.keys["source_profile"].file, rp.keys["source_profile"].line, src, ErrProfileNotFound, r.ConfigFile, r.CredentialsFile)
+	}
+	if i := slices.Index(seen, src); i >= 0 {
+		if src != name || !hasStaticKeys(srp) {
+			loop := append(slices.Clone(seen[i:]), src)
+			return nil, fmt.Errorf("profile %s (%s): %w: %s", name, rp.file, ErrCycle, strings.Join(loop, " -> "))
+		}
 		// A profile may name itself as source when it holds static keys
 		// (the SDKs allow it): the keys assume its own role.
-		if !p.HasStaticKeys {
-			return nil, fmt.Errorf("profile %s (%s): %w: %s -> %s", name, sec.file, ErrCycle, name, name)
-		}
-		s := *p
-		s.RoleARN, s.ExternalID, s.RoleSessionName, s.DurationSeconds, s.Source = "", "", "", 0, nil
-		p.Source = &s
-		return p, nil
-	}
-	if i := slices.Index(seen, src); i >= 0 || src == name {
-		loop := append(append([]string{}, seen...), name, src)
-		if i >= 0 {
-			loop = loop[i:]
-		}
-		return nil, fmt.Errorf("profile %s (%s): %w: %s", name, sec.file, ErrCycle, strings.Join(loop, " -> "))
 	}
 	if len(seen) > 16 {
-		return nil, fmt.Errorf("profile %s (%s): role chain longer than 16 profiles", name, sec.file)
+		return nil, fmt.Errorf("profile %s (%s): role chain longer than 16 profiles", name, rp.file)
 	}
-	sp, err := r.resolve(src, append(seen, name))
+	seen = append(seen, src)
+	// botocore's _resolve_credentials_from_profile: a source with static
+	// keys (either key present), or without role_arn, is read for
+	// credentials and ends the chain, even when it also has role_arn.
+	if hasStaticKeys(srp) || !srp.has("role_arn") || srp.has("web_identity_token_file") {
+		p.Source, err = r.source(src, seen[:len(seen)-1])
+	} else {
+		p.Source, err = r.role(src, seen)
+	}
 	if err != nil {
 		return nil, err
 	}
-	p.Source = sp
 	return p, nil
 }
 
-// checkSource validates a profile at the end of a chain.
-func (r *Resolver) checkSource(p *Profile, seen []string) error {
-	switch {
-	case p.HasStaticKeys:
-	case p.CredentialProcess != "":
-		if PointsAtSelf(p.CredentialProcess) {
-			return fmt.Errorf("profile %s (%s): %w: its credential_process runs stslib-proc, which would run itself; give the source profile long-term keys", p.Name, p.File, ErrRecursion)
-		}
-	case p.CredentialSource == "Environment":
-	default:
-		via := ""
-		if len(seen) > 0 {
-			via = fmt.Sprintf(" (source of %s)", seen[len(seen)-1])
-		}
-		return fmt.Errorf("profile %s%s (%s): %w: add aws_access_key_id and aws_secret_access_key to [%s] in %s", p.Name, via, p.File, ErrNoSource, p.Name, r.CredentialsFile)
+// checkValue refuses a value that STS's parameter rules refuse (length
+// and characters), before anything is sent. Values that were meant to
+// carry an inline comment get a hint: the AWS CLI has none.
+func checkValue(profile string, rp *rawProfile, key, v string, minLen, maxLen int, ok func(rune) bool) error {
+	if v == "" {
+		return nil
 	}
+	bad := len(v) < minLen || len(v) > maxLen
+	for _, r := range v {
+		bad = bad || !ok(r)
+	}
+	if !bad {
+		return nil
+	}
+	why := "has characters or a length that STS refuses"
+	if strings.ContainsAny(v, "#;") {
+		why += "; the AWS CLI has no inline comments: everything after the = is the value, so put a comment on its own line"
+	} else if strings.HasPrefix(v, `"`) || strings.HasPrefix(v, "'") {
+		why += "; the AWS CLI keeps quotes as part of the value: remove them"
+	}
+	return valueError(profile, rp.keys[key], key, why)
+}
+
+func isWordChar(r rune) bool {
+	return r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+}
+
+func isRegionChar(r rune) bool     { return isWordChar(r) && r != '_' || r == '-' }
+func isExternalIDChar(r rune) bool { return isWordChar(r) || strings.ContainsRune("+=,.@:/-", r) }
+func isSerialChar(r rune) bool     { return isWordChar(r) || strings.ContainsRune("+=/:,.@-", r) }
+
+// hasStaticKeys is botocore's _has_static_credentials: either key present.
+func hasStaticKeys(rp *rawProfile) bool {
+	return rp.has("aws_access_key_id") || rp.has("aws_secret_access_key")
+}
+
+// duration reads duration_seconds as botocore does: int() of the value,
+// a value int() refuses is ignored (and STS's default of 1 h applies);
+// less than 900 is refused, as botocore's parameter validation does.
+func (r *Resolver) duration(p *Profile, rp *rawProfile) error {
+	v, ok, err := scalar(p.Name, rp, "duration_seconds")
+	if err != nil || !ok {
+		return err
+	}
+	d, ok := pyInt(v)
+	if !ok {
+		p.durationIgnored = true
+		return nil
+	}
+	if d < 900 {
+		return valueError(p.Name, rp.keys["duration_seconds"], "duration_seconds", "must be at least 900")
+	}
+	if d > 43200 {
+		d = 43200
+	}
+	p.DurationSeconds = int(d)
+	return nil
+}
+
+// pyInt parses s as Python's int(s) does for ASCII input: surrounding
+// whitespace, an optional sign, and digits with single underscores
+// between them.
+func pyInt(s string) (int64, bool) {
+	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f })
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return 0, false
+	}
+	var n int64
+	for _, c := range s {
+		if c == '_' {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n < 1<<40 {
+			n = n*10 + int64(c-'0')
+		}
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// source resolves a profile read for credentials, in the order of
+// botocore's ProfileProviderBuilder: web identity, SSO, the credentials
+// file's keys, credential_process, the config file's keys.
+func (r *Resolver) source(name string, seen []string) (*Profile, error) {
+	rp := r.profiles[name]
+	p, err := r.fill(name, rp)
+	if err != nil {
+		return nil, err
+	}
+	p.MFASerial, _, err = scalar(name, rp, "mfa_serial")
+	if err != nil {
+		return nil, err
+	}
+	if rp.has("mfa_serial") && p.MFASerial == "" {
+		return nil, valueError(name, rp.keys["mfa_serial"], "mfa_serial", "is empty; the AWS CLI would refuse it too (remove the line or give a value)")
+	}
+	if err := checkValue(name, rp, "mfa_serial", p.MFASerial, 9, 256, isSerialChar); err != nil {
+		return nil, err
+	}
+	via := ""
+	if len(seen) > 0 {
+		via = fmt.Sprintf(" (source of %s)", seen[len(seen)-1])
+	}
+	switch {
+	case rp.has("web_identity_token_file") && rp.has("role_arn"):
+		return nil, fmt.Errorf("profile %s%s (%s): web_identity_token_file is not supported as a source: give the source profile long-term keys", name, via, rp.file)
+	case rp.has("sso_role_name") || rp.has("sso_account_id"):
+		return nil, fmt.Errorf("profile %s%s (%s): an IAM Identity Center (SSO) profile cannot start an MFA session: give the source profile long-term keys", name, via, rp.file)
+	}
+	if c := r.creds[name]; c.has("aws_access_key_id") {
+		return p, r.staticKeys(p, c)
+	}
+	if p.CredentialProcess != "" {
+		if PointsAtSelf(p.CredentialProcess) {
+			return nil, fmt.Errorf("profile %s%s (%s): %w: its credential_process runs stslib-proc, which would run itself; give the source profile long-term keys", name, via, rp.file, ErrRecursion)
+		}
+		p.kind = kindProcess
+		return p, nil
+	}
+	if c := r.config[name]; c.has("aws_access_key_id") {
+		return p, r.staticKeys(p, c)
+	}
+	return nil, fmt.Errorf("profile %s%s (%s): %w: add aws_access_key_id and aws_secret_access_key to [%s] in %s", name, via, rp.file, ErrNoSource, name, r.CredentialsFile)
+}
+
+// staticKeys takes a source's long-term keys from one file's section, as
+// botocore's SharedCredentialProvider and ConfigProvider do.
+func (r *Resolver) staticKeys(p *Profile, rp *rawProfile) error {
+	k := &staticKeys{}
+	var ok bool
+	var err error
+	if k.id, _, err = scalar(p.Name, rp, "aws_access_key_id"); err != nil {
+		return err
+	}
+	var secret string
+	if secret, ok, err = scalar(p.Name, rp, "aws_secret_access_key"); err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("profile %s (%s): %w: aws_access_key_id without aws_secret_access_key", p.Name, rp.file, ErrNoSource)
+	}
+	if k.id == "" || secret == "" {
+		return fmt.Errorf("profile %s (%s): %w: aws_access_key_id or aws_secret_access_key is empty", p.Name, rp.file, ErrNoSource)
+	}
+	k.secret = Secret(secret)
+	for _, key := range []string{"aws_security_token", "aws_session_token"} {
+		if v, ok, err := scalar(p.Name, rp, key); err != nil {
+			return err
+		} else if ok {
+			k.token = Secret(v)
+			break
+		}
+	}
+	p.kind, p.HasStaticKeys, p.keys = kindStatic, true, k
+	p.File = rp.file
 	return nil
 }
 
@@ -464,17 +713,6 @@ func PointsAtSelf(cmdline string) bool {
 	base := strings.ToLower(filepath.Base(strings.ReplaceAll(args[0], `\`, "/")))
 	base = strings.TrimSuffix(base, ".exe")
 	return base == "stslib-proc"
-}
-
-func stsEndpointFromServices(v string) string {
-	// A [services X] section holds nested values: "sts =\n  endpoint_url = URL".
-	for _, line := range strings.Split(v, "\n") {
-		k, val, ok := strings.Cut(line, "=")
-		if ok && strings.TrimSpace(k) == "endpoint_url" {
-			return strings.TrimSpace(val)
-		}
-	}
-	return ""
 }
 
 // DefaultSessionName derives a valid RoleSessionName (2-64 characters of
@@ -499,49 +737,4 @@ func DefaultSessionName(user string) string {
 		s = s[:64]
 	}
 	return s
-}
-
-// checkDuplicates refuses what botocore's strict configparser refuses and
-// ini.v1 would silently merge: a section, or a key within a section, that
-// appears twice. Errors name the file and lines, never values.
-func checkDuplicates(path string, data []byte) error {
-	sections := map[string]int{}
-	var keys map[string]int
-	for i, raw := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
-		line := i + 1
-		if raw == "" || raw[0] == ' ' || raw[0] == '\t' {
-			continue // blank or a continuation line
-		}
-		t := strings.TrimSpace(raw)
-		if t == "" || t[0] == '#' || t[0] == ';' {
-			continue
-		}
-		if t[0] == '[' {
-			if j := strings.LastIndexByte(t, ']'); j > 1 {
-				name := t[1:j]
-				if first, ok := sections[name]; ok && name != "DEFAULT" {
-					return fmt.Errorf("%s:%d: section [%s] appears twice (first at line %d); the AWS CLI refuses such a file", path, line, name, first)
-				}
-				sections[name] = line
-				keys = map[string]int{}
-				continue
-			}
-		}
-		if keys == nil {
-			continue // before any section: ini reports it
-		}
-		k, _, ok := strings.Cut(t, "=")
-		if c, _, ok2 := strings.Cut(t, ":"); ok2 && (!ok || len(c) < len(k)) {
-			k, ok = c, true
-		}
-		if !ok {
-			continue
-		}
-		k = strings.ToLower(strings.TrimSpace(k))
-		if first, dup := keys[k]; dup {
-			return fmt.Errorf("%s:%d: key %s appears twice in one section (first at line %d); the AWS CLI refuses such a file", path, line, k, first)
-		}
-		keys[k] = line
-	}
-	return nil
 }

@@ -309,7 +309,7 @@ func TestDuplicatesRefused(t *testing.T) {
 	for name, cfg := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, err := NewResolver(writeFiles(t, cfg, ""))
-			if err == nil || !strings.Contains(err.Error(), "config:") || !strings.Contains(err.Error(), "appears twice") {
+			if err == nil || !strings.Contains(err.Error(), "config:") || !strings.Contains(err.Error(), "duplicate") {
 				t.Fatalf("err = %v, want a duplicate error naming file and line", err)
 			}
 		})
