@@ -3,14 +3,44 @@ package credproc
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
+	"io/fs"
+	"math"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/stslib/stslib-proc/internal/paths"
+	"github.com/stslib/stslib-proc/internal/readfile"
 )
+
+// ErrConfig marks an invalid config.yml (an unknown key, a bad or
+// out-of-range value, broken YAML): a usage error, which cmd reports with
+// exit status 2. The message names the file and line, never the value.
+var ErrConfig = errors.New("invalid config.yml")
+
+// configError is one line, "FILE:LINE: what is wrong"; it matches
+// [ErrConfig].
+type configError struct {
+	file string
+	line int
+	msg  string
+}
+
+func (e *configError) Error() string {
+	if e.line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.file, e.line, e.msg)
+	}
+	return e.file + ": " + e.msg
+}
+
+func (e *configError) Is(target error) bool { return target == ErrConfig }
+
+// maxConfigSize bounds config.yml; a larger file is refused.
+const maxConfigSize = 1 << 20
 
 // Config is stslib's own configuration, config.yml.
 type Config struct {
@@ -31,6 +61,9 @@ type Config struct {
 	SourceProfile string
 	// MFAProcess is the default command that prints an MFA code.
 	MFAProcess string
+	// AllowMFASeedInArgs lets mfa_process carry a TOTP seed in its
+	// arguments (see ErrSeedInArgs): for single-user machines only.
+	AllowMFASeedInArgs bool
 }
 
 // DefaultConfig returns the built-in defaults.
@@ -51,8 +84,8 @@ func ConfigPath(getenv func(string) string, home string) string { return paths.C
 // keys and bad values are errors naming the file and line.
 func LoadConfig(path string) (Config, error) {
 	c := DefaultConfig()
-	data, err := readLimited(path)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := readfile.Read(path, maxConfigSize)
+	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
 	}
 	if err != nil {
@@ -64,24 +97,32 @@ func LoadConfig(path string) (Config, error) {
 
 func (c *Config) parse(path string, data []byte) error {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("%s: %v", path, yamlErr(err))
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+		return yamlErr(path, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err != io.EOF {
+		if err != nil {
+			return yamlErr(path, err)
+		}
+		return &configError{path, next.Line, "a second YAML document (---): want one"}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil // empty file
 	}
 	m := doc.Content[0]
 	if m.Kind != yaml.MappingNode {
-		return fmt.Errorf("%s:%d: want key: value pairs", path, m.Line)
+		return &configError{path, m.Line, "want key: value pairs"}
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		bad := func(want string) error {
-			return fmt.Errorf("%s:%d: %s: %s", path, v.Line, k.Value, want)
+			return &configError{path, v.Line, k.Value + ": " + want}
 		}
 		if seen[k.Value] {
-			return fmt.Errorf("%s:%d: %s is set twice", path, k.Line, k.Value)
+			return &configError{path, k.Line, k.Value + " is set twice"}
 		}
 		seen[k.Value] = true
 		if v.Kind != yaml.ScalarNode {
@@ -100,8 +141,9 @@ func (c *Config) parse(path string, data []byte) error {
 			}
 			c.Prefix = v.Value
 		case "refresh_window":
-			if c.RefreshWindow, err = parseDuration(v.Value); err != nil || c.RefreshWindow < 0 || c.RefreshWindow > 12*time.Hour {
-				return bad("want a duration such as 15m (0 to 12h)")
+			// 0 would silently mean the default: refuse it.
+			if c.RefreshWindow, err = parseDuration(v.Value); err != nil || c.RefreshWindow < time.Second || c.RefreshWindow > 12*time.Hour {
+				return bad("want a duration from 1s to 12h, such as 15m")
 			}
 		case "keyring":
 			switch v.Value {
@@ -111,8 +153,9 @@ func (c *Config) parse(path string, data []byte) error {
 				return bad("want auto, os, file or memory")
 			}
 		case "session_duration":
-			if c.SessionDuration, err = parseDuration(v.Value); err != nil || c.SessionDuration < 15*time.Minute || c.SessionDuration > 36*time.Hour {
-				return bad("want a duration from 15m to 36h")
+			// GetSessionToken takes whole seconds from 900 to 129600.
+			if c.SessionDuration, err = parseDuration(v.Value); err != nil || c.SessionDuration < 15*time.Minute || c.SessionDuration > 36*time.Hour || c.SessionDuration%time.Second != 0 {
+				return bad("want whole seconds from 900 (15m) to 129600 (36h)")
 			}
 		case "source_profile":
 			c.SourceProfile = v.Value
@@ -121,8 +164,15 @@ func (c *Config) parse(path string, data []byte) error {
 				return bad(err.Error())
 			}
 			c.MFAProcess = v.Value
+		case "allow_mfa_seed_in_args":
+			switch v.Value {
+			case "true", "false":
+				c.AllowMFASeedInArgs = v.Value == "true"
+			default:
+				return bad("want true or false")
+			}
 		default:
-			return fmt.Errorf("%s:%d: unknown key %q (known: format, prefix, refresh_window, keyring, session_duration, source_profile, mfa_process)", path, k.Line, k.Value)
+			return &configError{path, k.Line, fmt.Sprintf("unknown key %q (known: format, prefix, refresh_window, keyring, session_duration, source_profile, mfa_process, allow_mfa_seed_in_args)", k.Value)}
 		}
 	}
 	return nil
@@ -139,21 +189,35 @@ func validPrefix(s string) bool {
 
 // parseDuration takes a Go duration ("15m") or whole seconds ("900").
 func parseDuration(s string) (time.Duration, error) {
-	if n, err := strconv.Atoi(s); err == nil {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 || n > math.MaxInt64/int64(time.Second) {
+			return 0, errors.New("out of range") // n seconds would wrap around
+		}
 		return time.Duration(n) * time.Second, nil
 	}
 	return time.ParseDuration(s)
 }
 
-// yamlErr keeps yaml's "line N: ..." but never the offending text.
-func yamlErr(err error) string {
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// yamlErr turns yaml's "yaml: line N: ..." into "FILE:N: ...", one line
+// that never carries the offending text.
+func yamlErr(path string, err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		return "invalid YAML"
+		return &configError{path, 0, "invalid YAML"}
 	}
-	msg := err.Error()
+	msg, line := err.Error(), 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if i := strings.IndexAny(msg, "\n'\"`"); i >= 0 {
+		msg = strings.TrimRight(msg[:i], " :")
+	}
 	if len(msg) > 120 {
 		msg = msg[:120]
 	}
-	return msg
+	return &configError{path, line, "invalid YAML: " + msg}
 }
