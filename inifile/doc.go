@@ -1,9 +1,10 @@
-// Package inifile edits AWS shared credentials and config files without
-// changing a byte it does not own.
+// Package inifile reads AWS shared credentials and config files exactly as
+// botocore does, and edits them without changing a byte it does not own.
 //
-// It owns: finding sections the way botocore's configparser reads them
-// (scanner ported from Python's RawConfigParser, cross-checked with
-// gopkg.in/ini.v1 loaded with matching options), splicing owned sections in
+// It owns: the one reader of those files ([Parse]: a port of Python's
+// configparser.RawConfigParser as botocore configures it, plus botocore's
+// nested blocks, and [ProfileName] and [ShellSplit] for botocore's
+// "[profile NAME]" headers), splicing owned sections in
 // and out of the text ([Splice], [Owned]), section name rules ([ValidName]),
 // the sidecar lock shared by every writer ([Lock]), atomic replacement of the
 // file ([Update], [WriteSection], [RemoveOwned]) and masked diffs for dry runs
@@ -34,5 +35,5 @@
 //
 // It does not own: where the files live (callers pass paths), what the keys
 // mean, or the credentials themselves. It never serialises the file with
-// ini.v1.
+// any other INI library.
 package inifile

@@ -65,12 +65,12 @@ func FuzzValidName(f *testing.F) {
 			t.Fatalf("valid name %q cannot be written: %v", name, err)
 		}
 		checkWritten(t, res, []Section{{Name: name, Keys: testKeys}}, nil)
-		f, err := iniLoad(res)
+		d, err := Parse(res)
 		if err != nil {
-			t.Fatalf("ini.v1: %v", err)
+			t.Fatalf("Parse: %v", err)
 		}
-		if _, err := f.GetSection(name); err != nil {
-			t.Fatalf("ini.v1 lacks section %q", name)
+		if _, ok := d.Section(name); !ok {
+			t.Fatalf("Parse lacks section %q", name)
 		}
 	})
 }

@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"gopkg.in/ini.v1"
 )
 
 // Keys the package reads and writes in the sections it owns. The AWS CLI
@@ -110,7 +108,7 @@ func pathOr(p string) string {
 }
 
 // ValidName reports whether name can be written as a section header that
-// configparser, ini.v1 and the AWS SDKs all read back unchanged. It refuses
+// configparser and the AWS SDKs all read back unchanged. It refuses
 // empty names, names longer than [MaxNameLen] bytes, "[" and "]", control
 // characters (newlines included), leading or trailing white space, a
 // leading "#" or ";", invalid UTF-8 and "DEFAULT" (configparser merges that
@@ -278,7 +276,7 @@ type edit struct {
 // opts.Force is set. Names in remove that do not exist are ignored.
 //
 // src must parse the way botocore's configparser reads it (a leading UTF-8
-// BOM is tolerated and kept), and ini.v1 must load it; otherwise Splice
+// BOM is tolerated and kept); otherwise Splice
 // returns a [*ParseError]. Splice re-parses its result and fails rather than
 // return text that reads differently from what was asked.
 func Splice(src []byte, set []Section, remove []string, opts SpliceOptions) ([]byte, error) {
@@ -354,7 +352,9 @@ func Splice(src []byte, set []Section, remove []string, opts SpliceOptions) ([]b
 	return res, nil
 }
 
-// parse scans src like botocore and cross-checks it with ini.v1.
+// parse scans src the way botocore's configparser reads it: the same
+// scanner that [Parse] uses, so the writer refuses exactly what the reader
+// refuses.
 func parse(src []byte, path string) (*parsed, error) {
 	p, err := scan(src)
 	if err != nil {
@@ -364,51 +364,7 @@ func parse(src []byte, path string) (*parsed, error) {
 		}
 		return nil, err
 	}
-	if err := iniCheck(src, p); err != nil {
-		if pe, ok := err.(*ParseError); ok {
-			pe.Path = path
-		}
-		return nil, err
-	}
 	return p, nil
-}
-
-// iniOptions match botocore's configparser.RawConfigParser as closely as
-// ini.v1 allows: no inline comments, quotes kept as written, indented lines
-// continue the previous value, "=" and ":" separate keys from values, key
-// names are case-insensitive, section names are not. Duplicate sections and
-// keys are rejected by the scanner before ini.v1 runs, as configparser's
-// strict mode does.
-var iniOptions = ini.LoadOptions{
-	IgnoreInlineComment:        true,
-	PreserveSurroundedQuote:    true,
-	AllowPythonMultilineValues: true,
-	SpaceBeforeInlineComment:   true,
-	InsensitiveKeys:            true,
-	KeyValueDelimiters:         "=:",
-	IgnoreContinuation:         true, // backslash continuation is not configparser's
-}
-
-func iniLoad(src []byte) (*ini.File, error) {
-	return ini.LoadSources(iniOptions, src)
-}
-
-// iniCheck loads src with ini.v1; on failure it finds the first line whose
-// prefix fails to load, so the error can name it.
-func iniCheck(src []byte, p *parsed) error {
-	if _, err := iniLoad(src); err == nil {
-		return nil
-	}
-	lo, hi := 0, len(p.lines) // prefix of hi lines fails
-	for lo+1 < hi {
-		mid := (lo + hi) / 2
-		if _, err := iniLoad(src[:p.lines[mid-1].end]); err != nil {
-			hi = mid
-		} else {
-			lo = mid
-		}
-	}
-	return &ParseError{Line: hi, Reason: "line cannot be read by ini.v1, the validating parser (a value starting with \"\"\" or a key starting with a quote?)"}
 }
 
 // verify re-parses res and checks that sections not named in set or remove
@@ -466,30 +422,6 @@ func verify(before *parsed, res []byte, set []Section, remove []string, path str
 			return fail(a[i].name, "would change")
 		}
 	}
-	// ini.v1 must agree on what we wrote.
-	f, err := iniLoad(res)
-	if err != nil {
-		return fmt.Errorf("%s: %w: the result would not load with ini.v1: %v", pathOr(path), ErrUnsafe, err)
-	}
-	for _, s := range set {
-		sec, err := f.GetSection(s.Name)
-		if err != nil {
-			return fail(s.Name, "is not found by ini.v1")
-		}
-		for _, e := range s.Keys {
-			if !sec.HasKey(e.Key) || iniValue(sec, e.Key) != e.Value {
-				return fail(s.Name, "is read differently by ini.v1")
-			}
-		}
-		if iniValue(sec, ManagedKey) != "true" {
-			return fail(s.Name, "lacks the marker when read by ini.v1")
-		}
-	}
-	for _, n := range remove {
-		if s, err := f.GetSection(n); err == nil && s.HasKey(ManagedKey) {
-			return fail(n, "is still found by ini.v1")
-		}
-	}
 	return nil
 }
 
@@ -503,22 +435,6 @@ func kvEqual(a, b []kv) bool {
 		}
 	}
 	return true
-}
-
-// iniValue reads a key the way configparser would see it: ini.v1 treats
-// indented blank and comment lines after a value as continuation lines,
-// configparser skips them.
-func iniValue(s *ini.Section, key string) string {
-	lines := strings.Split(s.Key(key).String(), "\n")
-	kept := lines[:1]
-	for _, l := range lines[1:] {
-		t := pyStrip(l)
-		if t == "" || t[0] == '#' || t[0] == ';' {
-			continue
-		}
-		kept = append(kept, l)
-	}
-	return pyRstrip(strings.Join(kept, "\n"))
 }
 
 // tailSeparators extends removals that nothing follows (the owned blocks

@@ -152,8 +152,6 @@ func TestSpliceRefusesUnparsable(t *testing.T) {
 		{"unclosed header", "[a]\n[b\n", 2},
 		{"crlf line numbers", "[a]\r\nk = v\r\n\r\nbad\r\n", 4},
 		{"lone cr is a line break", "[a]\rk = v\rbad\r", 3},
-		{"ini.v1 triple quote", "[a]\nk = v\nj = \"\"\"open\nl = v\n", 3},
-		{"ini.v1 quoted key", "[a]\n`k = v\n", 2},
 		{"nested value without =", "[a]\ns3 =\n  style: path\n", 2},
 	}
 	for _, tt := range tests {
@@ -173,6 +171,20 @@ func TestSpliceRefusesUnparsable(t *testing.T) {
 				t.Errorf("errors.Is(err, ErrParse) = false")
 			}
 		})
+	}
+}
+
+// TestSpliceAcceptsWhatBotocoreReads: files that other INI readers choke
+// on (ini.v1 refuses both) are read by botocore, so they are spliced.
+func TestSpliceAcceptsWhatBotocoreReads(t *testing.T) {
+	for _, src := range []string{"[a]\nk = v\nj = \"\"\"open\nl = v\n", "[a]\n`k = v\n"} {
+		res, err := Splice([]byte(src), []Section{{Name: "sts-dev", Keys: testKeys}}, nil, SpliceOptions{Path: "creds"})
+		if err != nil {
+			t.Fatalf("Splice(%q): %v", src, err)
+		}
+		if !strings.HasPrefix(string(res), src) {
+			t.Errorf("the user's bytes changed: %q", res)
+		}
 	}
 }
 
