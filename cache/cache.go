@@ -95,7 +95,34 @@ type Cache struct {
 	Now func() time.Time
 	// LockTimeout bounds Lock; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
+	// AdvisoryTimeout bounds a refresh (lock wait included) while a
+	// still-valid record exists; 0 means DefaultAdvisoryTimeout. Only an
+	// expired or absent record waits for the whole of ctx.
+	AdvisoryTimeout time.Duration
+	// FailureMemory is how long a failed advisory refresh is remembered:
+	// until then, Fetch serves the valid record at once without trying
+	// again. 0 means DefaultFailureMemory.
+	FailureMemory time.Duration
 }
+
+// Defaults of the advisory refresh.
+const (
+	DefaultAdvisoryTimeout = 4 * time.Second
+	DefaultFailureMemory   = time.Minute
+)
+
+// StoreError reports that a record was fetched but could not be stored;
+// Fetch returns it as a warning alongside the new record. It is never a
+// refresh failure.
+type StoreError struct{ Err error }
+
+func (e *StoreError) Error() string { return "could not cache: " + e.Err.Error() }
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// ErrBackoff is the warning Fetch returns when it serves a valid record
+// without trying to refresh it, because a refresh failed less than
+// FailureMemory ago (that failure was reported then).
+var ErrBackoff = errors.New("cache: refresh failed recently; serving the valid record")
 
 func (c *Cache) now() time.Time {
 	if c.Now != nil {
@@ -134,6 +161,11 @@ func name(key string) string {
 	h.Write([]byte(key))
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// storeKey is the name a record has in the backends: derived from the key,
+// so any key fits every backend's naming rules (length, "#" in the OS
+// keyring, the kernel's description limit). The envelope keeps the key.
+func storeKey(key string) string { return "r/" + name(key) }
 
 func (c *Cache) indexPath(key string) string {
 	return filepath.Join(c.Dir, "index", name(key)+".json")
@@ -261,12 +293,12 @@ func (c *Cache) setHot(key string, b []byte, expires, now time.Time) {
 	case ttl <= 0:
 		err = errors.New("expired")
 	case hasTTL(c.Hot):
-		err = c.Hot.(ttlSetter).SetWithTTL(key, b, ttl)
+		err = c.Hot.(ttlSetter).SetWithTTL(storeKey(key), b, ttl)
 	default:
-		err = c.Hot.Set(key, b)
+		err = c.Hot.Set(storeKey(key), b)
 	}
 	if err != nil {
-		_ = c.Hot.Delete(key)
+		_ = c.Hot.Delete(storeKey(key))
 	}
 }
 
@@ -278,7 +310,7 @@ func hasTTL(b Backend) bool { _, ok := b.(ttlSetter); return ok }
 // than "not found" is wrapped too.
 func (c *Cache) load(key string, now time.Time, accept func(*Entry) bool) (*Entry, error) {
 	if c.Hot != nil {
-		if b, err := c.Hot.Get(key); err == nil {
+		if b, err := c.Hot.Get(storeKey(key)); err == nil {
 			if e, err := decode(b, key); err == nil && accept(e) {
 				return e, nil
 			}
@@ -287,7 +319,7 @@ func (c *Cache) load(key string, now time.Time, accept func(*Entry) bool) (*Entr
 	if c.Backend == nil {
 		return nil, errors.New("cache: no backend configured")
 	}
-	b, err := c.Backend.Get(key)
+	b, err := c.Backend.Get(storeKey(key))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrMiss
@@ -336,8 +368,16 @@ func (c *Cache) Put(e *Entry) error {
 	if err != nil {
 		return fmt.Errorf("cache: put %q: %v", e.Key, err)
 	}
-	if err := c.Backend.Set(e.Key, b); err != nil {
-		return fmt.Errorf("cache: put %q: %w", e.Key, err)
+	// A backend that expires records itself (the kernel keyring) keeps
+	// each for the record's own lifetime.
+	var err2 error
+	if ttl := e.Expires.Sub(c.now()); hasTTL(c.Backend) && ttl > 0 {
+		err2 = c.Backend.(ttlSetter).SetWithTTL(storeKey(e.Key), b, ttl)
+	} else {
+		err2 = c.Backend.Set(storeKey(e.Key), b)
+	}
+	if err2 != nil {
+		return fmt.Errorf("cache: put %q: %w", e.Key, err2)
 	}
 	c.setHot(e.Key, b, e.Expires, c.now())
 	ie := &IndexEntry{Key: e.Key, Kind: e.Kind, Profile: e.Profile, Start: e.Start, Expires: e.Expires}
@@ -358,7 +398,7 @@ func (c *Cache) Delete(key string) error {
 		if b == nil {
 			continue
 		}
-		if err := b.Delete(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := b.Delete(storeKey(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("cache: delete %q: %w", key, err))
 		}
 	}
@@ -480,15 +520,31 @@ func (c *Cache) Peek(key string, window time.Duration) (*Entry, error) {
 // calls refresh with the record it has (stale: possibly expired, nil when
 // absent or unreadable), stores the result with Put and returns it.
 //
-// If refresh fails (or the lock times out) while the stale record is still
-// valid (now < Expires), Fetch returns the stale record and the failure as
-// warn, for the caller to print as a warning. If it is expired, the failure
-// is returned as err. If the new record cannot be stored, it is returned
-// with the storage error as warn.
+// While the stale record is still valid (now < Expires), the lock wait and
+// refresh are bounded by AdvisoryTimeout, and a failure is remembered for
+// FailureMemory: Fetch returns the stale record and the failure as warn,
+// and until the memory ends, later calls return the stale record at once
+// with ErrBackoff as warn. If the record is expired, the failure is
+// returned as err. If the new record cannot be stored, it is returned with
+// a *StoreError as warn.
 func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
 	refresh func(ctx context.Context, stale *Entry) (*Entry, error)) (e *Entry, warn error, err error) {
 	if e, err := c.Peek(key, window); err == nil {
 		return e, nil, nil
+	}
+	now := c.now()
+	valid, _ := c.Get(key) // nil unless a still-valid record exists
+	if valid != nil {
+		if c.failedRecently(key, now) {
+			return valid, ErrBackoff, nil
+		}
+		timeout := c.AdvisoryTimeout
+		if timeout <= 0 {
+			timeout = DefaultAdvisoryTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
 
 	unlock, lerr := c.Lock(ctx, key)
@@ -500,7 +556,7 @@ func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
 	}
 	defer unlock()
 
-	now := c.now()
+	now = c.now()
 	var stale *Entry
 	if _, err := c.readIndex(key); err == nil {
 		stale, _ = c.load(key, now, func(*Entry) bool { return true })
@@ -514,6 +570,7 @@ func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
 	}
 	if rerr != nil {
 		if stale != nil && c.now().Before(stale.Expires) {
+			c.rememberFailure(key, c.now())
 			return stale, rerr, nil
 		}
 		return nil, nil, rerr
@@ -524,8 +581,43 @@ func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
 	if e.Key != key {
 		return nil, nil, fmt.Errorf("cache: refresh %q returned an entry for %q", key, e.Key)
 	}
+	c.forgetFailure(key)
 	if err := c.Put(e); err != nil {
-		return e, err, nil
+		return e, &StoreError{Err: err}, nil
 	}
 	return e, nil, nil
+}
+
+// failedPath is the marker of a failed advisory refresh: a file whose
+// modification time is when it failed.
+func (c *Cache) failedPath(key string) string {
+	return filepath.Join(c.Dir, "failed", name(key))
+}
+
+func (c *Cache) failedRecently(key string, now time.Time) bool {
+	st, err := os.Stat(c.failedPath(key))
+	if err != nil {
+		return false
+	}
+	memory := c.FailureMemory
+	if memory <= 0 {
+		memory = DefaultFailureMemory
+	}
+	at := st.ModTime()
+	return !now.Before(at) && now.Sub(at) < memory
+}
+
+func (c *Cache) rememberFailure(key string, now time.Time) {
+	dir, err := c.mkdir("failed")
+	if err != nil {
+		return
+	}
+	p := filepath.Join(dir, name(key))
+	if err := os.WriteFile(p, nil, 0o600); err == nil {
+		_ = os.Chtimes(p, now, now)
+	}
+}
+
+func (c *Cache) forgetFailure(key string) {
+	_ = os.Remove(c.failedPath(key))
 }

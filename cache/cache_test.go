@@ -292,7 +292,7 @@ func TestWarmHitUsesHotOnly(t *testing.T) {
 
 	// Hot lost the key (reboot, TTL): Backend serves it and Hot is refilled
 	// with the remaining life.
-	hot.Delete(testKey)
+	hot.Delete(storeKey(testKey))
 	clk.Set(t0.Add(10 * time.Minute))
 	e, _, err = cc.Fetch(context.Background(), testKey, 15*time.Minute, refresh)
 	if err != nil || string(e.Data) != "creds" {

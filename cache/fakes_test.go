@@ -64,13 +64,13 @@ func (b *memBackend) counts() (gets, sets int) {
 func (b *memBackend) raw(key string) []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.m[key]
+	return b.m[storeKey(key)]
 }
 
 func (b *memBackend) put(key string, data []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.m[key] = data
+	b.m[storeKey(key)] = data
 }
 
 // hotBackend is a memBackend that records the TTLs it is given.

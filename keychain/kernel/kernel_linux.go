@@ -3,6 +3,8 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,6 +101,9 @@ func (k *Kernel) SetWithTTL(key string, data []byte, ttl time.Duration) error {
 		return nil
 	}
 	id, err := unix.AddKey("user", kernelPrefix+key, data, unix.KEY_SPEC_USER_KEYRING)
+	if errors.Is(err, unix.EDQUOT) {
+		return &QuotaError{Key: key, Size: len(data), Used: used(), Max: maxBytes()}
+	}
 	if err != nil {
 		return fmt.Errorf("kernel keyring: set %q: %v", key, err)
 	}
@@ -166,4 +171,55 @@ func (*Kernel) List() ([]string, error) {
 		}
 	}
 	return keys, nil
+}
+
+// QuotaError reports that the user's kernel key quota is full.
+type QuotaError struct {
+	Key       string
+	Size      int // bytes of the record that did not fit
+	Used, Max int // the user's quota in bytes; -1 when unknown
+}
+
+func (e *QuotaError) Error() string {
+	if e.Used < 0 || e.Max < 0 {
+		return fmt.Sprintf("kernel key quota full (a %d-byte record did not fit; see /proc/sys/kernel/keys/maxbytes)", e.Size)
+	}
+	return fmt.Sprintf("kernel key quota full (%d of %d bytes used; a %d-byte record did not fit; see /proc/sys/kernel/keys/maxbytes)", e.Used, e.Max, e.Size)
+}
+
+// used reads this user's key bytes from /proc/key-users
+// ("UID: USAGE NKEYS/NIKEYS QNKEYS/MAXKEYS QNBYTES/MAXBYTES").
+func used() int {
+	u, _ := quota()
+	return u
+}
+
+func maxBytes() int {
+	_, m := quota()
+	return m
+}
+
+func quota() (used, max int) {
+	b, err := os.ReadFile("/proc/key-users")
+	if err != nil {
+		return -1, -1
+	}
+	uid := strconv.Itoa(os.Getuid()) + ":"
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 5 || f[0] != uid {
+			continue
+		}
+		u, m, ok := strings.Cut(f[4], "/")
+		if !ok {
+			break
+		}
+		a, err1 := strconv.Atoi(u)
+		b, err2 := strconv.Atoi(m)
+		if err1 != nil || err2 != nil {
+			break
+		}
+		return a, b
+	}
+	return -1, -1
 }
