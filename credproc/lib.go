@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,42 +25,120 @@ func (c *Core) SessionToken(ctx context.Context, mfaCode string) (*Credentials, 
 	return c.Login(ctx, c.opts.SourceProfile, mfaCode, 0)
 }
 
-// Login starts a new MFA session for source (a source profile, or a role
-// profile whose chain leads to one), with duration d (config default when
-// zero), and caches it.
-func (c *Core) Login(ctx context.Context, source, mfaCode string, d time.Duration) (*Credentials, error) {
+// Login starts a new MFA session with duration d (config default when
+// zero) and caches it where the role profiles look for it. name is a
+// source profile, or a role profile whose chain leads to one.
+//
+// The session is the one the role profiles will use, with their MFA
+// device and under their cache key: for a role, the session of its chain;
+// for a source with mfa_serial, the source's; for a source without one,
+// the session of the role profiles behind it that set mfa_serial (the
+// layout the AWS documentation shows). When those roles name different
+// devices, Login refuses ([ErrSeveralMFADevices]) and a role must be
+// named. mfaCode (else Options.MFACode) is never silently dropped: when
+// no device applies, a code is an error.
+func (c *Core) Login(ctx context.Context, name, mfaCode string, d time.Duration) (*Credentials, error) {
 	r, err := c.Resolver()
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.ResolveSource(source)
+	p, err := r.ResolveSource(name)
 	if err != nil {
 		return nil, err
 	}
-	for p.IsRole() {
-		p = p.Source
+	p, err = loginProfile(r, p)
+	if err != nil {
+		return nil, err
+	}
+	root, serial := p.Root(), p.SessionMFASerial()
+	if serial == "" && (mfaCode != "" || c.opts.MFACode != "") {
+		return nil, fmt.Errorf("session for %s: an MFA code was given but no mfa_serial applies (none on %s nor on a role profile that uses it), so it would not be sent; leave the code out, or add mfa_serial", root.Name, root.Name)
+	}
+	if serial != "" && mfaCode != "" {
+		if !ValidMFACode(mfaCode) {
+			return nil, fmt.Errorf("session for %s: the MFA code must be 6 digits", root.Name)
+		}
+		if c.codeUsed(serial, mfaCode) {
+			return nil, fmt.Errorf("session for %s: this MFA code was used already; wait for the next one", root.Name)
+		}
+		c.markUsed(serial, mfaCode)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	base, err := c.baseCreds(ctx, p)
+	base, err := c.baseCreds(ctx, root)
 	if err != nil {
 		return nil, err
 	}
 	if base.Session != "" {
-		return nil, fmt.Errorf("profile %s: holds temporary credentials; a session needs long-term keys", p.Name)
+		return nil, fmt.Errorf("profile %s: holds temporary credentials; a session needs long-term keys", root.Name)
 	}
 	if d == 0 {
 		d = c.opts.Config.SessionDuration
 	}
-	creds, err := c.getSessionToken(ctx, p, base, p.SessionMFASerial(), d, mfaCode)
+	creds, err := c.getSessionToken(ctx, p, base, serial, d, mfaCode)
 	if err != nil {
 		return nil, err
 	}
-	e, err := c.entry(p.SessionKey(), "session", p.Name, creds)
+	e, err := c.entry(p.SessionKey(), "session", root.Name, creds)
 	if err != nil {
 		return nil, err
 	}
 	return creds, c.opts.Cache.Put(e)
+}
+
+// ErrSeveralMFADevices: the role profiles behind a source name different
+// MFA devices, so login must be told which one (by naming a role).
+var ErrSeveralMFADevices = errors.New("role profiles behind the source use different MFA devices")
+
+// sessionHop returns the role on p's chain whose session p uses: the one
+// next to the source (every role above it chains from its credentials).
+func sessionHop(p *Profile) *Profile {
+	for p.IsRole() && p.Source != nil && p.Source.IsRole() {
+		p = p.Source
+	}
+	return p
+}
+
+// loginProfile is the profile whose session Login starts for p, so that
+// its SessionKey and SessionMFASerial are those Role will look up.
+func loginProfile(r *Resolver, p *Profile) (*Profile, error) {
+	if p.IsRole() {
+		return sessionHop(p), nil
+	}
+	if p.MFASerial != "" {
+		return p, nil
+	}
+	users := map[string][]string{} // serial -> role profiles
+	hops := map[string]*Profile{}
+	for _, name := range r.RoleProfiles() {
+		q, err := r.Resolve(name)
+		if err != nil || q.Root().Name != p.Name {
+			continue
+		}
+		h := sessionHop(q)
+		s := h.SessionMFASerial()
+		if s == "" {
+			continue // a session without MFA: nothing to log in for
+		}
+		users[s] = append(users[s], name)
+		if hops[s] == nil {
+			hops[s] = h
+		}
+	}
+	switch len(users) {
+	case 0:
+		return p, nil
+	case 1:
+		for _, h := range hops {
+			return h, nil
+		}
+	}
+	serials := slices.Sorted(maps.Keys(users))
+	parts := make([]string, len(serials))
+	for i, s := range serials {
+		parts[i] = fmt.Sprintf("%s (%s)", s, strings.Join(users[s], ", "))
+	}
+	return nil, fmt.Errorf("profile %s: %w: %s; name the role profile whose session to start", p.Name, ErrSeveralMFADevices, strings.Join(parts, "; "))
 }
 
 // Credentials returns credentials for each role profile, keyed
