@@ -37,8 +37,10 @@ func commandKey(key string) bool {
 }
 
 // maskCommand keeps the program of a command line and masks its arguments.
-// stslib-proc's own "stslib-proc PROFILE" (what configure writes) is shown
-// whole: a profile name is not a secret. A quoted program is masked whole.
+// stslib-proc's own lines ("stslib-proc process -- PROFILE", what configure
+// writes) are shown whole when no argument is a flag: a profile name is not
+// a secret, a flag's value (--mfa-code) may be. A quoted program is masked
+// whole.
 func maskCommand(v string) string {
 	fields := strings.Fields(v)
 	switch {
@@ -48,10 +50,23 @@ func maskCommand(v string) string {
 		return mask
 	case len(fields) == 1:
 		return v
-	case len(fields) == 2 && ownProgram(fields[0]) && !strings.HasPrefix(fields[1], "-"):
+	case ownProgram(fields[0]) && noFlags(fields[1:]):
 		return v
 	}
 	return fields[0] + " " + mask
+}
+
+// noFlags: no argument before "--" starts with "-".
+func noFlags(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return true
+		}
+		if strings.HasPrefix(a, "-") {
+			return false
+		}
+	}
+	return true
 }
 
 func ownProgram(prog string) bool {

@@ -58,6 +58,17 @@ func TestDiffMasks(t *testing.T) {
 			want: []string{"+credential_process = stslib-proc DynamoDBRole-dev"},
 		},
 		{
+			name: "configure's quoted line stays readable",
+			new:  "[profile dev]\ncredential_process = stslib-proc process -- '-x y'\n",
+			want: []string{"+credential_process = stslib-proc process -- '-x y'"},
+		},
+		{
+			name:    "stslib-proc with a flag after the profile is masked",
+			new:     "[profile dev]\ncredential_process = stslib-proc dev --mfa-code=123456\n",
+			want:    []string{"+credential_process = stslib-proc ****"},
+			secrets: []string{"123456"},
+		},
+		{
 			name:    "stslib-proc with a flag is masked",
 			new:     "[profile dev]\ncredential_process = /home/u/go/bin/stslib-proc --mfa-code 123456 dev\n",
 			want:    []string{"+credential_process = /home/u/go/bin/stslib-proc ****"},

@@ -24,7 +24,8 @@ func (c *completionCmd) Help() string {
 }
 
 // The scripts make the shell run stslib-proc with COMP_LINE set, which
-// kongplete answers (see completeIfAsked).
+// kongplete answers (see completeIfAsked). {bin} is the install path, quoted
+// for the shell by completionScript.
 var completionScripts = map[string]string{
 	"bash": "complete -C {bin} stslib-proc\n",
 	"zsh":  "autoload -U +X bashcompinit && bashcompinit\ncomplete -C {bin} stslib-proc\n",
@@ -43,8 +44,29 @@ func (c *completionCmd) Run(d *deps) error {
 	if err != nil {
 		bin = "stslib-proc"
 	}
-	_, err = fmt.Fprint(d.Stdout, strings.ReplaceAll(completionScripts[c.Shell], "{bin}", bin))
+	_, err = fmt.Fprint(d.Stdout, completionScript(c.Shell, bin))
 	return err
+}
+
+// completionScript is the script for shell with bin, the install path,
+// quoted: a path with a space, a quote or "$(...)" is one word that the
+// shell never expands. bash (and zsh's bashcompinit) parse complete -C's
+// argument as a command line when they run it, so there it is quoted twice.
+func completionScript(shell, bin string) string {
+	q := shellQuote(shellQuote(bin))
+	if shell == "fish" {
+		q = fishQuote(bin)
+	}
+	return strings.ReplaceAll(completionScripts[shell], "{bin}", q)
+}
+
+// shellQuote makes s one word for sh, bash and zsh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// fishQuote makes s one word for fish, where \ and \' are the only escapes
+// inside single quotes.
+func fishQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
 // completeIfAsked answers a shell's completion request (COMP_LINE set) and
@@ -58,7 +80,16 @@ func completeIfAsked(parser *kong.Kong, d *deps) (answered bool) {
 		if err != nil {
 			return nil
 		}
-		return r.Profiles()
+		// The shell inserts a candidate into the command line and may
+		// list it on the terminal: a name with a control character (an
+		// escape sequence, a newline) is never offered.
+		var names []string
+		for _, n := range r.Profiles() {
+			if printable(n) == n {
+				names = append(names, n)
+			}
+		}
+		return names
 	})
 	kongplete.Complete(parser,
 		kongplete.WithPredictor("profile", profiles),

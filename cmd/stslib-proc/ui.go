@@ -1,8 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -40,4 +44,30 @@ func paint(color bool, left, window time.Duration, s string) string {
 func stderrIsTerminal(d *deps) bool {
 	f, ok := d.Stderr.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// printable returns s, read from user data (a profile name, a backend),
+// safe for one cell of a line on a terminal: every control character, tab
+// included, line and paragraph separators, bidirectional overrides and
+// invalid UTF-8 bytes are shown escaped (\x1b, \t, \u202e).
+func printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\t':
+			b.WriteString(`\t`)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r == '\u2028', r == '\u2029', r == '\u200e', r == '\u200f', r == '\u061c',
+			'\u202a' <= r && r <= '\u202e', '\u2066' <= r && r <= '\u2069':
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
