@@ -72,7 +72,7 @@ type Core struct {
 
 	mu       sync.Mutex
 	resolver *Resolver
-	usedMFA  map[string]string // serial -> last code sent, never sent twice
+	usedMFA  usedCodes // codes sent, never sent twice (mfaused.go)
 }
 
 // New returns a Core. It reads no file until it is used.
@@ -113,7 +113,7 @@ func New(opts Options) *Core {
 	if opts.SourceProfile == "" {
 		opts.SourceProfile = opts.Config.SourceProfile
 	}
-	return &Core{opts: opts, usedMFA: map[string]string{}}
+	return &Core{opts: opts}
 }
 
 // withDefaults fills the zero fields of c from DefaultConfig.
@@ -533,6 +533,9 @@ func (c *Core) mfaProcess(p *Profile) string {
 // never sent again: it waits (up to one TOTP step) for the next code.
 func (c *Core) runMFAProcess(ctx context.Context, p *Profile, serial string) (string, error) {
 	root := p.Root()
+	if err := c.checkMFAProcess(p); err != nil {
+		return "", err
+	}
 	deadline := time.Now().Add(35 * time.Second)
 	for {
 		out, err := c.runCommand(ctx, root.Name, "mfa_process", c.mfaProcess(p))

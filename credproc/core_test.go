@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -411,35 +410,5 @@ func TestProgressPerRole(t *testing.T) {
 	}
 	if len(got) != 2 || !got["DynamoDBRole-dev"] || got["WithServices"] {
 		t.Errorf("progress %v, want DynamoDBRole-dev ok and WithServices failed", got)
-	}
-}
-
-// TestCodeNeverSentTwiceAcrossProcesses: a second Core (another process)
-// sharing the cache directory refuses a code the first one sent.
-func TestCodeNeverSentTwiceAcrossProcesses(t *testing.T) {
-	dir := t.TempDir()
-	mk := func() (*Core, *fakeSTS, *clock) {
-		return newTestCore(t, func(o *Options) {
-			o.Cache = &cache.Cache{Dir: dir, Backend: newMemBackend(), Now: o.Now}
-		})
-	}
-	first, f1, _ := mk()
-	if _, err := first.Role(context.Background(), "DynamoDBRole-dev"); err != nil {
-		t.Fatal(err)
-	}
-	second, f2, _ := mk() // fresh memory backend: the session is gone
-	_, err := second.Role(context.Background(), "WithServices")
-	if err == nil || !strings.Contains(err.Error(), "used already") {
-		t.Fatalf("err = %v, want the reused code refused before reaching STS", err)
-	}
-	if gst1, _ := f1.counts(); gst1 != 1 {
-		t.Errorf("first: GetSessionToken %d", gst1)
-	}
-	if gst2, _ := f2.counts(); gst2 != 0 {
-		t.Errorf("second sent the used code to STS (%d calls)", gst2)
-	}
-	b, _ := os.ReadFile(second.usedPath("arn:aws:iam::111122223333:mfa/BobSmith"))
-	if strings.Contains(string(b), "123456") {
-		t.Error("the used-code file holds the code in clear")
 	}
 }

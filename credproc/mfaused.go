@@ -1,88 +1,227 @@
 package credproc
 
 import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/stslib/stslib-proc/internal/atomicfile"
 )
 
 // STS refuses a TOTP code that was already used, and so does every
-// emulator worth the name. stslib-proc never sends one twice: it remembers
-// the last code it sent for each device, in this process and, for other
-// processes, as a salted hash in the cache directory (a used code is
-// worthless, and the hash expires with the code's validity).
+// emulator worth the name. stslib-proc never sends one twice: it
+// remembers, for each MFA device, the TOTP time step in which it sent a
+// code and an HMAC of the code, in this process and, for other processes,
+// in a record in the cache directory (Cache.Dir/mfa, one 0600 file per
+// device).
+//
+// The HMAC key is random and lives in the cache's durable backend (the
+// keyring) under usedKeyName, never beside the records: a record alone
+// does not tell which of the million 6-digit codes was sent. A record
+// holds the time step and the HMAC only; it expires two TOTP steps after
+// the step it was written in (STS accepts a code during its own step and
+// the next one at most), and an expired record is removed when it is next
+// read, or when any record is written.
+//
+// The records and the key follow the data directory, not the user: the
+// key is in the data directory's keyring (the file keyring and the kernel
+// keyring namespace are per data directory), and a record written under
+// another key cannot be checked. One user with two data directories could
+// send a code twice; STS then refuses it with a clear error.
 
-// codeReuseWindow covers the current TOTP step and the ±1 step STS
-// accepts.
-const codeReuseWindow = 90 * time.Second
+// totpStep is the TOTP time step; usedSteps is how many steps a record
+// lasts.
+const (
+	totpStep  = 30 * time.Second
+	usedSteps = 2
+)
 
-type usedCode struct {
-	Hash string `json:"hash"`
-	At   int64  `json:"at"`
+// usedKeyName is the backend key of the HMAC key.
+const usedKeyName = "mfa-used/hmac-key"
+
+// usedRecord is what is kept of a code that was sent.
+type usedRecord struct {
+	V    int    `json:"v"`    // usedVersion
+	Step int64  `json:"step"` // TOTP time step (Unix time / 30 s) when it was sent
+	MAC  string `json:"mac"`  // hex HMAC-SHA256 of the device serial and the code
 }
 
-func codeHash(serial, code string) string {
-	sum := sha256.Sum256([]byte("stslib-proc mfa\x00" + serial + "\x00" + code))
-	return hex.EncodeToString(sum[:])
+const usedVersion = 2
+
+// usedCodes is the Core's record of codes sent. Its zero value is ready.
+type usedCodes struct {
+	mu      sync.Mutex
+	loaded  bool
+	key     []byte // HMAC key
+	persist bool   // key comes from the backend: records go to disk
+	mem     map[string]usedRecord
 }
 
-func (c *Core) usedPath(serial string) string {
+func stepOf(t time.Time) int64 { return t.Unix() / int64(totpStep/time.Second) }
+
+// live reports whether r still covers now.
+func (r usedRecord) live(now time.Time) bool {
+	return r.V == usedVersion && stepOf(now) < r.Step+usedSteps
+}
+
+func usedMAC(key []byte, serial, code string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("stslib-proc used mfa code\x00" + serial + "\x00" + code))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// usedKey returns the HMAC key, loading or creating it in the backend on
+// first use. When the backend cannot keep it (a locked keyring), the key
+// is this process's own and nothing is written to disk. Called with mu
+// held.
+func (c *Core) usedKey() []byte {
+	u := &c.usedMFA
+	if u.loaded {
+		return u.key
+	}
+	u.loaded = true
+	key, err := c.loadUsedKey()
+	if err != nil {
+		c.opts.Debug("mfa: used codes are remembered in this process only: " + err.Error())
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	u.key, u.persist = key, err == nil
+	return u.key
+}
+
+func (c *Core) loadUsedKey() ([]byte, error) {
+	ch := c.opts.Cache
+	if ch == nil || ch.Backend == nil || ch.Dir == "" {
+		return nil, errors.New("no cache")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	unlock, err := ch.Lock(ctx, usedKeyName) // two processes must not make two keys
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	key, err := ch.Backend.Get(usedKeyName)
+	if err == nil && len(key) == 32 {
+		return key, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := ch.Backend.Set(usedKeyName, key); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// usedDir is where the records are; "" when there is no cache directory.
+func (c *Core) usedDir() string {
 	if c.opts.Cache == nil || c.opts.Cache.Dir == "" {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(serial))
-	return filepath.Join(c.opts.Cache.Dir, "mfa", hex.EncodeToString(sum[:8])+".json")
+	return filepath.Join(c.opts.Cache.Dir, "mfa")
 }
 
-// codeUsed reports whether code was sent for serial recently.
-func (c *Core) codeUsed(serial, code string) bool {
-	c.mu.Lock()
-	used := c.usedMFA[serial] == code
-	c.mu.Unlock()
-	if used {
-		return true
-	}
-	p := c.usedPath(serial)
-	if p == "" {
-		return false
-	}
+func usedFile(serial string) string {
+	sum := sha256.Sum256([]byte(serial))
+	return hex.EncodeToString(sum[:8]) + ".json"
+}
+
+// readUsed returns the live record in file p; an expired, foreign or
+// unreadable one is removed.
+func readUsed(p string, now time.Time) (usedRecord, bool) {
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return false
+		return usedRecord{}, false
 	}
-	var u usedCode
-	if json.Unmarshal(b, &u) != nil {
-		return false
+	var r usedRecord
+	if json.Unmarshal(b, &r) != nil || !r.live(now) {
+		os.Remove(p)
+		return usedRecord{}, false
 	}
-	return u.Hash == codeHash(serial, code) && c.opts.Now().Sub(time.Unix(u.At, 0)) < codeReuseWindow
+	return r, true
 }
 
-// markUsed records that code is about to be sent for serial.
+// codeUsed reports whether code was sent for serial within the last two
+// TOTP steps, by this process or another one sharing the cache directory.
+func (c *Core) codeUsed(serial, code string) bool {
+	now := c.opts.Now()
+	c.usedMFA.mu.Lock()
+	defer c.usedMFA.mu.Unlock()
+	key := c.usedKey()
+	mac := usedMAC(key, serial, code)
+	if r, ok := c.usedMFA.mem[serial]; ok && r.live(now) && hmac.Equal([]byte(r.MAC), []byte(mac)) {
+		return true
+	}
+	dir := c.usedDir()
+	if !c.usedMFA.persist || dir == "" {
+		return false
+	}
+	r, ok := readUsed(filepath.Join(dir, usedFile(serial)), now)
+	return ok && hmac.Equal([]byte(r.MAC), []byte(mac))
+}
+
+// markUsed records that code is about to be sent for serial, and removes
+// the expired records of every device.
 func (c *Core) markUsed(serial, code string) {
-	c.mu.Lock()
-	c.usedMFA[serial] = code
-	c.mu.Unlock()
-	p := c.usedPath(serial)
-	if p == "" {
+	now := c.opts.Now()
+	c.usedMFA.mu.Lock()
+	defer c.usedMFA.mu.Unlock()
+	r := usedRecord{V: usedVersion, Step: stepOf(now), MAC: usedMAC(c.usedKey(), serial, code)}
+	if c.usedMFA.mem == nil {
+		c.usedMFA.mem = map[string]usedRecord{}
+	}
+	c.usedMFA.mem[serial] = r
+	for s, old := range c.usedMFA.mem {
+		if !old.live(now) {
+			delete(c.usedMFA.mem, s)
+		}
+	}
+	dir := c.usedDir()
+	if !c.usedMFA.persist || dir == "" {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return
 	}
-	b, _ := json.Marshal(usedCode{Hash: codeHash(serial, code), At: c.opts.Now().Unix()})
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	sweepUsed(dir, now)
+	b, _ := json.Marshal(r)
+	f, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
 		return
 	}
 	_, werr := f.Write(b)
-	if cerr := f.Close(); werr == nil && cerr == nil && os.Rename(f.Name(), p) == nil {
-		atomicfile.RemoveStale(filepath.Dir(p), ".tmp-*", time.Now()) // a killed writer's
+	if cerr := f.Close(); werr == nil && cerr == nil && os.Rename(f.Name(), filepath.Join(dir, usedFile(serial))) == nil {
+		atomicfile.RemoveStale(dir, ".tmp-*", time.Now()) // a killed writer's
 		return
 	}
 	os.Remove(f.Name())
+}
+
+// sweepUsed removes the expired (and older-format) records in dir.
+func sweepUsed(dir string, now time.Time) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".json") && !strings.HasPrefix(e.Name(), ".") {
+			readUsed(filepath.Join(dir, e.Name()), now)
+		}
+	}
 }
