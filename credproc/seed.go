@@ -19,14 +19,27 @@ var ErrSeedInArgs = errors.New("mfa_process has a TOTP seed in its arguments")
 // and the file that holds it ("" when unknown).
 func (c *Core) mfaProcessOrigin(p *Profile) (cmdline, file string) {
 	if r := p.Root(); r.MFAProcess != "" {
-		return r.MFAProcess, r.File
+		return r.MFAProcess, c.keyFile(r.Name, "mfa_process")
 	}
 	for q := p; q != nil; q = q.Source {
 		if q.MFAProcess != "" {
-			return q.MFAProcess, q.File
+			return q.MFAProcess, c.keyFile(q.Name, "mfa_process")
 		}
 	}
 	return c.opts.Config.MFAProcess, c.opts.Config.File
+}
+
+// keyFile is the AWS file that sets key in profile (a profile's keys may
+// come from the config or the credentials file); "" when unknown.
+func (c *Core) keyFile(profile, key string) string {
+	r, err := c.Resolver()
+	if err != nil {
+		return ""
+	}
+	if rp := r.profiles[profile]; rp != nil {
+		return rp.keys[key].file
+	}
+	return ""
 }
 
 // checkMFAProcess is run once before p's mfa_process: it refuses a seed in
@@ -169,13 +182,13 @@ func uniquePrefixOf(name string, names []string) bool {
 	return n == 1
 }
 
-// base32Runs splits s into maximal runs of base32 letters (either case),
-// digits 2 to 7 and trailing = padding.
+// base32Runs splits s into maximal runs of base32 letters (either case)
+// and digits 2 to 7.
 func base32Runs(s string) []string {
 	var runs []string
 	start := -1
 	for i := 0; i <= len(s); i++ {
-		in := i < len(s) && (isBase32Char(s[i]) || s[i] == '=' && start >= 0)
+		in := i < len(s) && isBase32Char(s[i])
 		if in && start < 0 {
 			start = i
 		}
