@@ -80,6 +80,13 @@ func TestBotocoreSemantics(t *testing.T) {
 		{name: "duration with sign", config: role("duration_seconds = +1200"), profile: "R", check: duration(1200, false)},
 		{name: "duration with underscore", config: role("duration_seconds = 1_800"), profile: "R", check: duration(1800, false)},
 		{name: "duration not a number is ignored", config: role("duration_seconds = 1h"), profile: "R", check: duration(0, true)},
+		{name: "duration in other scripts' digits", config: role("duration_seconds = \u0669\u0660\u0660"), profile: "R", check: duration(900, false)},
+		{name: "empty role_session_name gets the default", config: role("role_session_name ="), profile: "R", check: func(t *testing.T, p *Profile) {
+			if p.RoleSessionName != DefaultSessionName("") {
+				t.Errorf("session name %q", p.RoleSessionName)
+			}
+		}},
+		{name: "empty region", config: role("region ="), profile: "R", errHas: []string{"config:4", "region", "empty"}},
 		{name: "duration float is ignored", config: role("duration_seconds = 900.0"), profile: "R", check: duration(0, true)},
 		{name: "duration too small", config: role("duration_seconds = 899"), profile: "R", errHas: []string{"config:4", "duration_seconds", "900"}},
 		{
@@ -218,7 +225,8 @@ func duration(d int, ignored bool) func(*testing.T, *Profile) {
 }
 
 func TestPyInt(t *testing.T) {
-	tests := map[string]int64{"900": 900, " 900\t": 900, "+900": 900, "-900": -900, "9_00": 900, "0900": 900}
+	tests := map[string]int64{"900": 900, " 900\t": 900, "+900": 900, "-900": -900, "9_00": 900, "0900": 900,
+		"\u0669\u0660\u0660": 900, "\U0001D7E1\U0001D7D8\U0001D7D8": 900, "\U0001D7F5\U0001D7EC": 90, "\uff19\uff10\uff10": 900}
 	for s, want := range tests {
 		if got, ok := pyInt(s); !ok || got != want {
 			t.Errorf("pyInt(%q) = %d, %v; want %d", s, got, ok, want)
@@ -250,8 +258,8 @@ func TestRegionAndEndpoint(t *testing.T) {
 		{"R", nil, "eu-west-1", ""},
 		{"R", map[string]string{"AWS_DEFAULT_REGION": "us-west-2"}, "us-west-2", ""},
 		{"R", map[string]string{"AWS_REGION": "ca-central-1", "AWS_DEFAULT_REGION": "us-west-2"}, "ca-central-1", ""},
-		{"L", nil, "us-east-1", globalSTS},
-		{"L", map[string]string{"AWS_STS_REGIONAL_ENDPOINTS": "regional"}, "eu-west-1", ""},
+		{"L", nil, "eu-west-1", ""}, // the AWS CLI v2 ignores sts_regional_endpoints
+		{"L", map[string]string{"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}, "eu-west-1", ""},
 		{"N", nil, "us-east-1", globalSTS}, // no region: the CLI's global endpoint
 		{"E", nil, "us-east-1", "http://profile"},
 		{"E", map[string]string{"AWS_ENDPOINT_URL": "http://env"}, "us-east-1", "http://env"},
@@ -264,7 +272,8 @@ func TestRegionAndEndpoint(t *testing.T) {
 		{"C", nil, "us-east-1", globalSTS}, // the chain's calls use C's settings, not R's or S's
 	}
 	for _, tt := range tests {
-		r, err := NewResolver(paths)
+		c := New(Options{Paths: paths, Getenv: func(k string) string { return tt.env[k] }})
+		r, err := c.Resolver()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +281,6 @@ func TestRegionAndEndpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := New(Options{Paths: paths, Getenv: func(k string) string { return tt.env[k] }})
 		for q := p; q != nil; q = q.Source {
 			got := c.stsConfig(q)
 			if got.Region != tt.region || got.Endpoint != tt.endpoint {

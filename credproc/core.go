@@ -149,6 +149,7 @@ func (c *Core) Resolver() (*Resolver, error) {
 		return nil, err
 	}
 	r.SessionName = c.opts.SessionName
+	r.Getenv = c.opts.Getenv
 	c.resolver = r
 	return r, nil
 }
@@ -233,7 +234,13 @@ func (c *Core) served(profile string, e *cache.Entry, warn, err error) (*Credent
 	if err != nil {
 		return nil, err
 	}
-	if warn != nil {
+	var se *cache.StoreError
+	switch {
+	case warn == nil, errors.Is(warn, cache.ErrBackoff):
+		// Quiet: the failure was reported when it happened.
+	case errors.As(warn, &se):
+		c.opts.Warn(fmt.Sprintf("profile %s: %v (the credentials are fine; the next call asks STS again)", profile, se))
+	default:
 		c.opts.Warn(fmt.Sprintf("refresh failed, serving cached credentials valid until %s: %v", e.Expires.UTC().Format(time.RFC3339), warn))
 	}
 	creds, err := decodeRecord(profile, e.Data)
@@ -408,77 +415,14 @@ func (c *Core) call(ctx context.Context, p *Profile, creds *Credentials, action 
 	return out, err
 }
 
-// globalSTS is the endpoint botocore uses without a region, and for the
-// legacy regions under sts_regional_endpoints = legacy.
-const globalSTS = "https://sts.amazonaws.com"
-
-// stsConfig is where p's STS calls go: the configured endpoint, else the
-// regional endpoint of the region, else (no region) the global endpoint
-// signed for us-east-1, as the AWS CLI does.
+// stsConfig is where p's STS calls go: the region and endpoint resolved
+// for the profile asked for (see [Resolver.Resolve]).
 func (c *Core) stsConfig(p *Profile) STSConfig {
 	top := p.caller
 	if top == nil {
 		top = p
 	}
-	cfg := STSConfig{Region: c.region(top), Endpoint: c.endpoint(top)}
-	if cfg.Endpoint == "" {
-		legacy := c.stsRegionalEndpoints(top) == "legacy" && legacyGlobal[cfg.Region]
-		if cfg.Region == "" || cfg.Region == "aws-global" || legacy {
-			cfg.Endpoint, cfg.Region = globalSTS, "us-east-1"
-		}
-	}
-	if cfg.Region == "" || cfg.Region == "aws-global" {
-		cfg.Region = "us-east-1"
-	}
-	return cfg
-}
-
-// stsRegionalEndpoints: AWS_STS_REGIONAL_ENDPOINTS, else the profile's
-// sts_regional_endpoints, else regional (the AWS CLI v2 and today's SDKs).
-func (c *Core) stsRegionalEndpoints(p *Profile) string {
-	if v := strings.ToLower(c.opts.Getenv("AWS_STS_REGIONAL_ENDPOINTS")); v == "legacy" || v == "regional" {
-		return v
-	}
-	return p.STSRegionalEndpoints
-}
-
-// legacyGlobal lists the regions whose legacy STS endpoint is the global one.
-var legacyGlobal = map[string]bool{
-	"ap-northeast-1": true, "ap-south-1": true, "ap-southeast-1": true, "ap-southeast-2": true,
-	"aws-global": true, "ca-central-1": true, "eu-central-1": true, "eu-north-1": true,
-	"eu-west-1": true, "eu-west-2": true, "eu-west-3": true, "sa-east-1": true,
-	"us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true,
-}
-
-// region: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region (the
-// AWS CLI v2's order); "" when none is set.
-func (c *Core) region(p *Profile) string {
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
-		if v := c.opts.Getenv(k); v != "" {
-			return v
-		}
-	}
-	return p.Region
-}
-
-// endpoint follows the SDKs' documented order: AWS_ENDPOINT_URL_STS,
-// AWS_ENDPOINT_URL, the profile's [services] sts endpoint_url, the
-// profile's endpoint_url; none when ignore_configured_endpoint_urls is
-// true (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's key).
-func (c *Core) endpoint(p *Profile) string {
-	ignore := p.ignoreEndpoints
-	if v := c.opts.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"); v != "" {
-		ignore = strings.EqualFold(v, "true")
-	}
-	if ignore {
-		return ""
-	}
-	for _, v := range []string{c.opts.Getenv("AWS_ENDPOINT_URL_STS"), c.opts.Getenv("AWS_ENDPOINT_URL"), p.stsEndpointURL, p.EndpointURL} {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return STSConfig{Region: top.stsRegion, Endpoint: top.stsEndpoint}
 }
 
 // mfaCode gets a code for serial: Options.MFACode, then mfa_process (the

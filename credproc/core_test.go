@@ -165,11 +165,11 @@ func TestRoleCachesSessionAndRole(t *testing.T) {
 
 func TestCredentialsMapSharesOneSession(t *testing.T) {
 	core, f, _ := newTestCore(t, nil)
-	m, err := core.Credentials(context.Background(), []string{"DynamoDBRole-dev", "WithServices", "Self"})
+	m, err := core.Credentials(context.Background(), []string{"DynamoDBRole-dev", "Second", "Self"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"sts-DynamoDBRole-dev", "sts-WithServices", "sts-Self"} {
+	for _, k := range []string{"sts-DynamoDBRole-dev", "sts-Second", "sts-Self"} {
 		if m[k] == nil || m[k].AccessKey == "" {
 			t.Errorf("map lacks %s: %v", k, m)
 		}
@@ -296,7 +296,7 @@ func TestExpiredSessionIsDroppedAndRenewed(t *testing.T) {
 	if _, err := core.Role(ctx, "CodeDeploy-nonexistent"); err == nil {
 		t.Fatal("unknown profile: want an error")
 	}
-	if _, err := core.Role(ctx, "WithServices"); err != nil {
+	if _, err := core.Role(ctx, "Second"); err != nil {
 		t.Fatal(err)
 	}
 	if gst, ar := f.counts(); gst != 2 || ar != 3 {
@@ -404,11 +404,51 @@ func TestProgressPerRole(t *testing.T) {
 		}
 		return nil
 	}
-	_, err := core.Credentials(context.Background(), []string{"DynamoDBRole-dev", "WithServices"})
-	if err == nil || !strings.Contains(err.Error(), "WithServices") {
-		t.Fatalf("err = %v, want WithServices to fail", err)
+	_, err := core.Credentials(context.Background(), []string{"DynamoDBRole-dev", "Second"})
+	if err == nil || !strings.Contains(err.Error(), "Second") {
+		t.Fatalf("err = %v, want Second to fail", err)
 	}
-	if len(got) != 2 || !got["DynamoDBRole-dev"] || got["WithServices"] {
-		t.Errorf("progress %v, want DynamoDBRole-dev ok and WithServices failed", got)
+	if len(got) != 2 || !got["DynamoDBRole-dev"] || got["Second"] {
+		t.Errorf("progress %v, want DynamoDBRole-dev ok and Second failed", got)
+	}
+}
+
+// TestAnotherSTSNeverServesCachedCredentials: records are keyed by the STS
+// that issued them; pointing the profile elsewhere (AWS_ENDPOINT_URL_STS)
+// asks the new STS, while another region of the same partition keeps the
+// MFA session.
+func TestAnotherSTSNeverServesCachedCredentials(t *testing.T) {
+	env := map[string]string{}
+	dir := t.TempDir()
+	back := newMemBackend()
+	mk := func(code string) (*Core, *fakeSTS) {
+		core, f, _ := newTestCore(t, func(o *Options) {
+			o.Getenv = func(k string) string { return env[k] }
+			o.Cache = &cache.Cache{Dir: dir, Backend: back, Now: o.Now}
+			o.MFACode = code
+		})
+		return core, f
+	}
+	ctx := context.Background()
+	core, _ := mk("111111")
+	if _, err := core.Role(ctx, "DynamoDBRole-dev"); err != nil {
+		t.Fatal(err)
+	}
+	env["AWS_ENDPOINT_URL_STS"] = "http://other-sts"
+	core, f := mk("222222")
+	if _, err := core.Role(ctx, "DynamoDBRole-dev"); err != nil {
+		t.Fatal(err)
+	}
+	if gst, ar := f.counts(); gst != 1 || ar != 1 || strings.Join(f.endpoints, " ") != "http://other-sts http://other-sts" {
+		t.Errorf("another STS: GetSessionToken %d, AssumeRole %d at %q; want both asked of the new STS", gst, ar, f.endpoints)
+	}
+	delete(env, "AWS_ENDPOINT_URL_STS")
+	env["AWS_REGION"] = "eu-central-1"
+	core, f = mk("333333")
+	if _, err := core.Role(ctx, "DynamoDBRole-dev"); err != nil {
+		t.Fatal(err)
+	}
+	if gst, ar := f.counts(); gst != 0 || ar != 0 {
+		t.Errorf("another region of the partition: GetSessionToken %d, AssumeRole %d; want the cached record", gst, ar)
 	}
 }

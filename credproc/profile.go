@@ -41,8 +41,6 @@ type Profile struct {
 	DurationSeconds int
 	Region          string
 	EndpointURL     string
-	// STSRegionalEndpoints is "regional" or "legacy".
-	STSRegionalEndpoints string
 	// MFAProcess is a command that prints an MFA code (stslib-proc key).
 	MFAProcess string
 
@@ -59,6 +57,10 @@ type Profile struct {
 	ServicesSection string
 	stsEndpointURL  string
 	ignoreEndpoints bool // ignore_configured_endpoint_urls = true
+	// stsRegion and stsEndpoint are where the chain's STS calls go, set
+	// on the profile asked for (environment included).
+	stsRegion, stsEndpoint string
+	stsKey                 string // what of the STS target the cache keys depend on
 
 	line            int      // line of the section header in File
 	caller          *Profile // the profile asked for: its STS settings serve the whole chain
@@ -115,6 +117,9 @@ func (p *Profile) SessionMFASerial() string {
 // them makes a new record; it holds names and a hash, never a secret.
 func (p *Profile) CacheKey() string {
 	h := sha256.New()
+	if top := p.caller; top != nil {
+		fmt.Fprintf(h, "%q|", top.stsKey)
+	}
 	for q := p; q != nil; q = q.Source {
 		fmt.Fprintf(h, "%q %q %q %q %q %d|", q.Name, q.RoleARN, q.ExternalID, q.RoleSessionName, q.MFASerial, q.DurationSeconds)
 	}
@@ -124,7 +129,11 @@ func (p *Profile) CacheKey() string {
 // SessionKey identifies the MFA session of p's source profile.
 func (p *Profile) SessionKey() string {
 	r := p.Root()
-	sum := sha256.Sum256([]byte(r.Name + "\x00" + p.SessionMFASerial()))
+	target := ""
+	if top := p.caller; top != nil {
+		target = top.stsKey
+	}
+	sum := sha256.Sum256([]byte(r.Name + "\x00" + p.SessionMFASerial() + "\x00" + target))
 	return "session/" + r.Name + "/" + hex.EncodeToString(sum[:8])
 }
 
@@ -138,6 +147,9 @@ type Resolver struct {
 	CredentialsFile string
 	// SessionName is the role_session_name used when a profile sets none.
 	SessionName string
+	// Getenv reads the variables that choose the STS region and endpoint
+	// (AWS_REGION, AWS_ENDPOINT_URL_STS, …); none are read when nil.
+	Getenv func(string) string
 
 	// profiles is botocore's full_config["profiles"]: the config file's
 	// profiles, updated key by key with the credentials file's sections.
@@ -335,10 +347,102 @@ func (r *Resolver) Resolve(name string) (*Profile, error) {
 	}
 	// botocore makes every STS call of a chain with the client of the
 	// session's profile: its region, endpoint and sts_regional_endpoints.
+	r.bindTarget(p)
 	for q := p; q != nil; q = q.Source {
 		q.caller = p
 	}
 	return p, nil
+}
+
+// bindTarget records where p's STS calls go, and what of it the cache
+// keys depend on: a configured endpoint, or the partition of the region
+// (every STS endpoint of a partition issues credentials valid in all of
+// it, so changing the region alone keeps the MFA session).
+func (r *Resolver) bindTarget(p *Profile) {
+	t := r.stsTarget(p)
+	p.stsRegion, p.stsEndpoint = t.Region, t.Endpoint
+	if e := r.endpoint(p); e != "" {
+		p.stsKey = "endpoint " + e
+	} else {
+		p.stsKey = "partition " + partitionOf(t.Region)
+	}
+}
+
+// partitionOf names the AWS partition of a region.
+func partitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "eu-isoe-"):
+		return "aws-iso-e"
+	case strings.HasPrefix(region, "us-isof-"):
+		return "aws-iso-f"
+	}
+	return "aws"
+}
+
+func (r *Resolver) getenv(k string) string {
+	if r.Getenv == nil {
+		return ""
+	}
+	return r.Getenv(k)
+}
+
+// globalSTS is the endpoint the AWS CLI uses without a region. Otherwise
+// it always uses the regional endpoint: the AWS CLI v2 ignores
+// sts_regional_endpoints (legacy is gone from it, and the SDKs default to
+// regional).
+const globalSTS = "https://sts.amazonaws.com"
+
+// stsTarget resolves where p's STS calls go: the configured endpoint, else
+// the regional endpoint of the region, else (no region) the global
+// endpoint signed for us-east-1, as the AWS CLI does.
+func (r *Resolver) stsTarget(p *Profile) STSConfig {
+	cfg := STSConfig{Region: r.region(p), Endpoint: r.endpoint(p)}
+	if cfg.Endpoint == "" && (cfg.Region == "" || cfg.Region == "aws-global") {
+		cfg.Endpoint = globalSTS
+	}
+	if cfg.Region == "" || cfg.Region == "aws-global" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg
+}
+
+// region: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region (the
+// AWS CLI v2's order); "" when none is set.
+func (r *Resolver) region(p *Profile) string {
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if v := r.getenv(k); v != "" {
+			return v
+		}
+	}
+	return p.Region
+}
+
+// endpoint follows the SDKs' documented order: AWS_ENDPOINT_URL_STS,
+// AWS_ENDPOINT_URL, the profile's [services] sts endpoint_url, the
+// profile's endpoint_url; none when ignore_configured_endpoint_urls is
+// true (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's key).
+func (r *Resolver) endpoint(p *Profile) string {
+	ignore := p.ignoreEndpoints
+	if v := r.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"); v != "" {
+		ignore = strings.EqualFold(v, "true")
+	}
+	if ignore {
+		return ""
+	}
+	for _, v := range []string{r.getenv("AWS_ENDPOINT_URL_STS"), r.getenv("AWS_ENDPOINT_URL"), p.stsEndpointURL, p.EndpointURL} {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // ResolveSource returns a source profile (one that holds credentials), or
@@ -355,6 +459,7 @@ func (r *Resolver) ResolveSource(name string) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.bindTarget(p)
 	p.caller = p
 	return p, nil
 }
@@ -394,7 +499,6 @@ func (r *Resolver) fill(name string, rp *rawProfile) (*Profile, error) {
 	}
 	p.Region = get("region")
 	p.EndpointURL = get("endpoint_url")
-	p.STSRegionalEndpoints = get("sts_regional_endpoints")
 	p.ServicesSection = get("services")
 	ignore := get("ignore_configured_endpoint_urls")
 	p.CredentialSource = get("credential_source")
@@ -407,11 +511,8 @@ func (r *Resolver) fill(name string, rp *rawProfile) (*Profile, error) {
 	if err := checkValue(name, rp, "region", p.Region, 1, 64, isRegionChar); err != nil {
 		return nil, err
 	}
-	switch strings.ToLower(p.STSRegionalEndpoints) {
-	case "", "regional", "legacy":
-		p.STSRegionalEndpoints = strings.ToLower(p.STSRegionalEndpoints)
-	default:
-		return nil, valueError(name, rp.keys["sts_regional_endpoints"], "sts_regional_endpoints", "must be regional or legacy")
+	if rp.has("region") && p.Region == "" {
+		return nil, valueError(name, rp.keys["region"], "region", "is empty; the AWS CLI cannot build an STS endpoint from it (remove the line or give a region)")
 	}
 	if rp.has("services") {
 		s, ok := r.services[p.ServicesSection]
@@ -455,7 +556,9 @@ func (r *Resolver) role(name string, seen []string) (*Profile, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ok && v == "" {
+		if ok && v == "" && f.key != "role_session_name" {
+			// An empty role_session_name gets the default name, as in
+			// the AWS CLI; the others STS would refuse.
 			return nil, valueError(name, rp.keys[f.key], f.key, "is empty; the AWS CLI would refuse it too (remove the line or give a value)")
 		}
 		*f.dst = v
@@ -612,17 +715,36 @@ func pyInt(s string) (int64, bool) {
 		if c == '_' {
 			continue
 		}
-		if c < '0' || c > '9' {
+		d, ok := digitValue(c)
+		if !ok {
 			return 0, false
 		}
 		if n < 1<<40 {
-			n = n*10 + int64(c-'0')
+			n = n*10 + int64(d)
 		}
 	}
 	if neg {
 		n = -n
 	}
 	return n, true
+}
+
+// digitValue is the value of a Unicode decimal digit (category Nd), as
+// Python's int() reads it. Unicode keeps each script's digits 0-9
+// contiguous, and blocks of several scripts' digits (mathematical digits)
+// start on a zero, so the value is the offset from the start of the run.
+func digitValue(r rune) (int, bool) {
+	if '0' <= r && r <= '9' {
+		return int(r - '0'), true
+	}
+	if !unicode.IsDigit(r) {
+		return 0, false
+	}
+	start := r
+	for unicode.IsDigit(start - 1) {
+		start--
+	}
+	return int(r-start) % 10, true
 }
 
 // source resolves a profile read for credentials, in the order of

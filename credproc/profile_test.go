@@ -64,6 +64,11 @@ credential_process = stslib-proc DynamoDBRole-dev
 sts =
   endpoint_url = http://127.0.0.1:9999
 
+[profile Second]
+role_arn = arn:aws:iam::1:role/S
+source_profile = BobSmith
+region = us-west-2
+
 [profile WithServices]
 role_arn = arn:aws:iam::1:role/S
 source_profile = BobSmith
@@ -171,7 +176,6 @@ func TestResolveBadValues(t *testing.T) {
 		"duration":     "[profile R]\nrole_arn = arn:aws:iam::1:role/R\nsource_profile = S\nduration_seconds = 60\n[profile S]\naws_access_key_id=a\naws_secret_access_key=b\n",
 		"session name": "[profile R]\nrole_arn = arn:aws:iam::1:role/R\nsource_profile = S\nrole_session_name = bad name!\n[profile S]\naws_access_key_id=a\naws_secret_access_key=b\n",
 		"no source":    "[profile R]\nrole_arn = arn:aws:iam::1:role/R\n",
-		"regional":     "[profile R]\nrole_arn = arn:aws:iam::1:role/R\nsource_profile = S\nsts_regional_endpoints = nope\n[profile S]\naws_access_key_id=a\naws_secret_access_key=b\n",
 	}
 	for name, cfg := range tests {
 		t.Run(name, func(t *testing.T) {

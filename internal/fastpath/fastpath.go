@@ -3,9 +3,11 @@ package fastpath
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -32,23 +34,84 @@ type alias struct {
 	WindowMS int64 `json:"window_ms"`
 }
 
+// fingerprintEnv are the variables that change how a profile resolves:
+// which files are read, the STS region and endpoint (part of the cache
+// key), the default role_session_name and credential_source keys.
+var fingerprintEnv = []string{
+	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "STSLIB_CONFIG", "XDG_CONFIG_HOME", "HOME",
+	"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_STS_REGIONAL_ENDPOINTS",
+	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+	"AWS_ACCESS_KEY_ID", "USER", "USERNAME", "LOGNAME",
+}
+
+// maxFingerprintFile bounds what the fast path reads of one input; a
+// larger file is never served from the alias (the full path decides).
+const maxFingerprintFile = 1 << 20
+
 // Fingerprint summarises every input of a profile's cache key and window:
-// the paths, sizes, modification times (and inodes) of the AWS config and
-// credentials files and of config.yml, and the user name (the default
-// role_session_name).
+// the content of the AWS config and credentials files and of config.yml
+// (not their size and time: two files can share both), and every
+// environment variable that changes resolution. It never holds a secret:
+// it is a hash.
 func Fingerprint(env Env) string {
 	cfg, creds := paths.AWS(env.Getenv, env.Home)
 	h := fnv.New128a() // not crypto/sha256: its packages cost start-up time
+	buf := make([]byte, 0, 16<<10)
 	for _, p := range []string{cfg, creds, paths.ConfigYML(env.Getenv, env.Home)} {
 		fmt.Fprintf(h, "%q:", p)
-		if st, err := os.Stat(p); err == nil {
-			fmt.Fprintf(h, "%d/%d/%s|", st.Size(), st.ModTime().UnixNano(), fileID(st))
-		} else {
-			h.Write([]byte("-|"))
+		b, ok := readSmall(p, buf[:0])
+		switch {
+		case ok:
+			fmt.Fprintf(h, "%d:", len(b))
+			h.Write(b)
+			buf = b
+		case b == nil:
+			h.Write([]byte("-"))
+		default:
+			// Unreadable or too large: a value no alias can hold.
+			return ""
+		}
+		h.Write([]byte("|"))
+	}
+	for _, k := range fingerprintEnv {
+		fmt.Fprintf(h, "%s=%q|", k, env.Getenv(k))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// readSmall reads a regular file of at most maxFingerprintFile bytes into
+// buf. A missing file returns (nil, false); any other failure (not a
+// regular file, too large, unreadable) returns a non-nil empty slice and
+// false.
+func readSmall(path string, buf []byte) (b []byte, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, false
+		}
+		return []byte{}, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxFingerprintFile {
+		return []byte{}, false
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, true
+		}
+		if err != nil {
+			return []byte{}, false
+		}
+		if len(buf) > maxFingerprintFile {
+			return []byte{}, false
 		}
 	}
-	fmt.Fprintf(h, "%q %q", env.Getenv("USER"), env.Getenv("USERNAME"))
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 func aliasPath(dataDir, profile string) string {
@@ -109,7 +172,7 @@ func Serve(w io.Writer, env Env, profile string) bool {
 		return false
 	}
 	var a alias
-	if json.Unmarshal(b, &a) != nil || a.Profile != profile || a.Key == "" || a.FP != Fingerprint(env) {
+	if json.Unmarshal(b, &a) != nil || a.Profile != profile || a.Key == "" || a.FP == "" || a.FP != Fingerprint(env) {
 		return false
 	}
 	hot := HotTier(dataDir)
