@@ -342,8 +342,12 @@ func (b *bench) newFixture(keyring string, roles int, extra ...string) (*fixture
 	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
 		return nil, err
 	}
+	seed := filepath.Join(home, ".aws", "totp-seed") // never on the command line
+	if err := os.WriteFile(seed, []byte(u.TOTPSecret+"\n"), 0o600); err != nil {
+		return nil, err
+	}
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "[profile %s]\nregion = us-east-1\nmfa_serial = %s\nmfa_process = %s --totp -b %s\n\n", u.Name, u.MFASerial, b.oath, u.TOTPSecret)
+	fmt.Fprintf(&cfg, "[profile %s]\nregion = us-east-1\nmfa_serial = %s\nmfa_process = %s --totp -b @%s\n\n", u.Name, u.MFASerial, b.oath, seed)
 	for i := range roles {
 		fmt.Fprintf(&cfg, "[profile Role-%d]\nrole_arn = arn:aws:iam::%s:role/BenchRole%d\nsource_profile = %s\nregion = us-east-1\n\n", i, roleAccount, i, u.Name)
 	}

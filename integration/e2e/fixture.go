@@ -1,8 +1,13 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stslib/stslib-proc/integration/stsemu"
@@ -35,7 +40,36 @@ type Source struct {
 }
 
 // OathtoolMFA is an mfa_process that prints the emulator's current code.
-func OathtoolMFA(secret string) string { return "/usr/bin/oathtool --totp -b " + secret }
+// The seed is read from a 0600 file (@FILE): stslib-proc refuses a seed
+// on the command line.
+func OathtoolMFA(secret string) string { return "/usr/bin/oathtool --totp -b @" + SeedFile(secret) }
+
+var seedFiles struct {
+	sync.Mutex
+	dir string
+}
+
+// SeedFile returns a 0600 file holding secret, in a private directory of
+// this process under the temporary directory (one file per secret; the
+// directory is left behind when the process exits, as it holds only test
+// seeds).
+func SeedFile(secret string) string {
+	seedFiles.Lock()
+	defer seedFiles.Unlock()
+	if seedFiles.dir == "" {
+		d, err := os.MkdirTemp("", "stslib-e2e-seeds-")
+		if err != nil {
+			panic(err)
+		}
+		seedFiles.dir = d
+	}
+	sum := sha256.Sum256([]byte(secret))
+	p := filepath.Join(seedFiles.dir, hex.EncodeToString(sum[:8]))
+	if err := os.WriteFile(p, []byte(secret+"\n"), 0o600); err != nil {
+		panic(err)
+	}
+	return p
+}
 
 // OathtoolMFAAt is an mfa_process that prints the code of a device whose
 // clock is offset from ours, like an emulator with SetClockOffset(offset).
@@ -44,7 +78,7 @@ func OathtoolMFAAt(secret string, offset time.Duration) string {
 	if offset < 0 {
 		when = fmt.Sprintf("%d seconds ago", int(-offset/time.Second))
 	}
-	return fmt.Sprintf("/usr/bin/oathtool --totp -b %s '--now=%s'", secret, when)
+	return fmt.Sprintf("/usr/bin/oathtool --totp -b @%s '--now=%s'", SeedFile(secret), when)
 }
 
 // DefaultSource is BobSmith with MFA from oathtool.
