@@ -33,8 +33,8 @@ func TestConfigure(t *testing.T) {
 	if !strings.HasPrefix(after, before) {
 		t.Errorf("configure changed existing bytes of the config file:\n%s", after)
 	}
-	if !strings.Contains(after, "[profile dev]") || !strings.Contains(after, "credential_process = stslib-proc DynamoDBRole-dev\n") {
-		t.Errorf("config file lacks [profile dev] with credential_process = stslib-proc DynamoDBRole-dev:\n%s", after)
+	if !strings.Contains(after, "[profile dev]") || !strings.Contains(after, "credential_process = stslib-proc process -- DynamoDBRole-dev\n") {
+		t.Errorf("config file lacks [profile dev] with credential_process = stslib-proc process -- DynamoDBRole-dev:\n%s", after)
 	}
 	for range 2 {
 		if got, want := w.CallerARN("dev"), "arn:aws:sts::444455556666:assumed-role/DynamoDBRole/bob"; got != want {

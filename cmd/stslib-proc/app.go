@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/stslib/stslib-proc/credproc"
+	"github.com/stslib/stslib-proc/internal/fastpath"
 )
 
 // Exit codes.
@@ -40,20 +42,33 @@ type cli struct {
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
 }
 
-// commandNames are the words that are not a profile in credential_process
-// mode.
-var commandNames = map[string]bool{
-	"process": true, "get": true, "login": true, "status": true, "clear": true, "sync": true,
-	"configure": true, "demo": true, "version": true, "help": true, "completion": true,
-}
-
 // run is main without the process: it returns the exit code.
 func run(args []string, d *deps) int {
 	d.Stderr = escapeControls{d.Stderr}
-	// The credential_process fast path: "stslib-proc PROFILE" skips kong's
-	// reflection-heavy set-up, because SDKs run it before every client.
-	if len(args) == 1 && !strings.HasPrefix(args[0], "-") && !commandNames[args[0]] {
-		return report(d, processCredentials(d, args[0], ""))
+	if d.homeErr != nil && needsHome(args) {
+		return report(d, d.homeErr)
+	}
+	// The credential_process fast path: "stslib-proc process -- PROFILE"
+	// (what configure writes), "process PROFILE" and a bare "PROFILE" skip
+	// kong's reflection-heavy set-up, because SDKs run them before every
+	// client.
+	if profile, ok := fastpath.ProfileArg(args); ok {
+		return report(d, processCredentials(d, profile, ""))
+	}
+	// A bare word that is a command and also a role profile: a
+	// hand-written "credential_process = stslib-proc sync" must not run
+	// sync.
+	if len(args) == 1 && fastpath.Commands[args[0]] {
+		if file := roleProfileFile(d, args[0]); file != "" {
+			run := "'stslib-proc " + args[0] + " --'"
+			if args[0] == "help" {
+				run = "'stslib-proc --help'"
+			}
+			fmt.Fprintf(d.Stderr, "stslib-proc: error: %s\n", oneLine(fmt.Sprintf(
+				"%q is a command and also a role profile in %s: for its credentials use 'stslib-proc process -- %s' (stslib-proc configure writes that form); to run the command, %s",
+				args[0], file, args[0], run)))
+			return exitUsage
+		}
 	}
 	if len(args) > 0 && args[0] == "help" { // "help [COMMAND]" is "[COMMAND] --help"
 		args = append(append([]string{}, args[1:]...), "--help")
@@ -89,6 +104,30 @@ func run(args []string, d *deps) int {
 		d.keyringFlag = c.Keyring
 	}
 	return report(d, kctx.Run(d))
+}
+
+// roleProfileFile is the file that defines name as a role profile, or ""
+// when it is none (or the files cannot be read: the command then runs).
+func roleProfileFile(d *deps, name string) string {
+	r, err := credproc.NewResolver(credproc.DefaultPaths(d.Getenv, d.Home))
+	if err != nil || !slices.Contains(r.RoleProfiles(), name) {
+		return ""
+	}
+	if p, err := r.Resolve(name); err == nil && p.File != "" {
+		return p.File
+	}
+	return r.ConfigFile
+}
+
+// needsHome reports whether a command line may read files under the home
+// directory: all but version and help.
+func needsHome(args []string) bool {
+	for _, a := range args {
+		if a == "--help" || a == "-h" {
+			return false
+		}
+	}
+	return len(args) > 0 && args[0] != "version" && args[0] != "help"
 }
 
 // report prints an error for people: one "error:" line and optional
@@ -139,6 +178,8 @@ func hints(err error) []string {
 		return []string{
 			fmt.Sprintf("run 'stslib-proc login %s' in a terminal, or set mfa_process in [profile %s]", need.Source, need.Source),
 		}
+	case errors.Is(err, credproc.ErrSeveralMFADevices):
+		return []string{"'stslib-proc login ROLE' starts the session that ROLE uses, with its MFA device"}
 	case errors.Is(err, credproc.ErrMFARejected):
 		return []string{"each code works once: wait for the next one, and check that the device's clock is right"}
 	case errors.Is(err, credproc.ErrProfileNotFound):

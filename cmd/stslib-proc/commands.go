@@ -87,13 +87,15 @@ func (c *getCmd) Run(d *deps) error {
 }
 
 type loginCmd struct {
-	Source   string        `arg:"" optional:"" help:"Source profile (default: config.yml's source_profile, else the one source behind every role profile)." predictor:"profile"`
+	Source   string        `arg:"" optional:"" help:"Source profile, or a role profile to start the session it uses (default: config.yml's source_profile, else the one source behind every role profile)." predictor:"profile"`
 	MFACode  string        `name:"mfa-code" help:"MFA code (or STSLIB_MFA_CODE); asked on the terminal otherwise."`
 	Duration time.Duration `help:"Session length, 15m to 36h (default: config.yml's session_duration, else 12h)."`
 }
 
 func (c *loginCmd) Help() string {
-	return "Example:\n  stslib-proc login BobSmith --mfa-code 123456"
+	return "Starts the session the role profiles use, with their MFA device: the source's mfa_serial, " +
+		"else the one the role profiles behind it set. When they set different ones, name a role profile.\n\n" +
+		"Example:\n  stslib-proc login BobSmith --mfa-code 123456\n  stslib-proc login DynamoDBRole-dev   # the session this role uses"
 }
 
 func (c *loginCmd) Run(d *deps) error {
@@ -114,7 +116,9 @@ func (c *loginCmd) Run(d *deps) error {
 	if c.Duration != 0 && (c.Duration < 15*time.Minute || c.Duration > 36*time.Hour) {
 		return fmt.Errorf("--duration must be from 15m to 36h")
 	}
-	creds, err := e.core(c.MFACode).Login(context.Background(), src, "", c.Duration)
+	// The flag's code goes to Login itself, which refuses it when no MFA
+	// device applies rather than dropping it.
+	creds, err := e.core("").Login(context.Background(), src, c.MFACode, c.Duration)
 	if err != nil {
 		return err
 	}

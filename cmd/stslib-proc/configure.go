@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/stslib/stslib-proc/credproc"
@@ -17,8 +18,52 @@ type configureCmd struct {
 }
 
 func (c *configureCmd) Help() string {
-	return "Adds [profile NAME] with credential_process = stslib-proc ROLE to the AWS config file.\n\n" +
-		"Examples:\n  stslib-proc configure DynamoDBRole-dev --name dev\n  stslib-proc configure DynamoDBRole-dev=dev CodeDeployRole-qa=qa --dry-run"
+	return "Adds [profile NAME] with credential_process = stslib-proc process -- ROLE to the AWS config file " +
+		"(ROLE quoted when needed, so that the AWS CLI and every SDK read it the same way).\n\n" +
+		"Examples:\n  stslib-proc configure DynamoDBRole-dev --name dev\n  stslib-proc configure DynamoDBRole-dev=dev CodeDeployRole-qa=qa --dry-run\n" +
+		"  stslib-proc configure --name x -- -x     # a role profile whose name starts with -"
+}
+
+// processLine is the credential_process value configure writes for a role
+// profile: the subcommand named and the profile after "--", so that no
+// profile name ("sync", "-x") is read as a command or a flag, and the name
+// quoted so that botocore (shlex.split), the SDKs that run the line through
+// sh -c, and credproc.SplitCommand all read the same four words. On
+// Windows (botocore's own splitting, cmd.exe /C) double quotes are used.
+func processLine(role string, windows bool) (string, error) {
+	q, err := quoteArg(role, windows)
+	if err != nil {
+		return "", fmt.Errorf("profile %s: %v", role, err)
+	}
+	return "stslib-proc process -- " + q, nil
+}
+
+// quoteArg quotes s as Python's shlex.quote does: as it is when it is made
+// only of characters no shell treats specially, else in single quotes,
+// each ' written as '"'"'.
+func quoteArg(s string, windows bool) (string, error) {
+	safe := s != ""
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c == '@' || c == '%' || c == '+' || c == '=' || c == ':' || c == ',' || c == '.' || c == '/' || c == '-' ||
+			'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			safe = false
+			break
+		}
+	}
+	if windows {
+		if strings.ContainsAny(s, "\"%!^\\") {
+			return "", fmt.Errorf("the name cannot be quoted for cmd.exe: it has \", %%, !, ^ or \\; rename the profile")
+		}
+		if safe {
+			return s, nil
+		}
+		return `"` + s + `"`, nil
+	}
+	if safe {
+		return s, nil
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'", nil
 }
 
 func (c *configureCmd) Run(d *deps) error {
@@ -51,9 +96,13 @@ func (c *configureCmd) Run(d *deps) error {
 		if err := inifile.ValidName("profile " + name); err != nil {
 			return fmt.Errorf("profile %s: %v", name, err)
 		}
+		line, err := processLine(role, runtime.GOOS == "windows")
+		if err != nil {
+			return err
+		}
 		sections = append(sections, inifile.Section{
 			Name:    "profile " + name,
-			Keys:    []inifile.KV{{Key: "credential_process", Value: "stslib-proc " + role}},
+			Keys:    []inifile.KV{{Key: "credential_process", Value: line}},
 			Comment: "# managed by stslib-proc: runs stslib-proc for role profile " + role,
 		})
 	}

@@ -34,17 +34,35 @@ type deps struct {
 	Interactive func() bool
 	// keyringFlag is --keyring.
 	keyringFlag string
+	// homeErr says why Home is unknown; run refuses the commands that
+	// need it rather than use the current directory.
+	homeErr error
 }
 
 func osDeps() *deps {
-	home, _ := os.UserHomeDir()
+	home, err := osHome(os.Getenv)
 	return &deps{
 		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Environ: os.Environ,
-		Now: time.Now, Home: home,
+		Now: time.Now, Home: home, homeErr: err,
 		// STSLIB_NONINTERACTIVE=1 never asks, even with a terminal (CI,
 		// scripts, tests run from a terminal).
 		Interactive: func() bool { return os.Getenv("STSLIB_NONINTERACTIVE") != "1" && tty.Available() },
 	}
+}
+
+// osHome finds the home directory as botocore does: HOME when set and not
+// empty, else the password database (paths.Home reads /etc/passwd, as
+// stslib-proc-fast does; os/user also asks NSS, for directory-service
+// users), never the current directory.
+func osHome(getenv func(string) string) (string, error) {
+	home, err := paths.Home(getenv)
+	if err == nil {
+		return home, nil
+	}
+	if u, uerr := user.Current(); uerr == nil && filepath.IsAbs(u.HomeDir) {
+		return u.HomeDir, nil
+	}
+	return "", err
 }
 
 // env is the loaded configuration of one run.
