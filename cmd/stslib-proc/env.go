@@ -13,6 +13,7 @@ import (
 	"github.com/stslib/stslib-proc/cache"
 	"github.com/stslib/stslib-proc/credproc"
 	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/internal/owner"
 	"github.com/stslib/stslib-proc/internal/paths"
 	"github.com/stslib/stslib-proc/internal/tty"
 	"github.com/stslib/stslib-proc/keychain"
@@ -84,6 +85,17 @@ func load(d *deps) (*env, error) {
 		return nil, err
 	}
 	e := &env{d: d, cfg: cfg, paths: credproc.DefaultPaths(d.Getenv, d.Home), dataDir: paths.DataDir(d.Getenv, d.Home)}
+	// Nothing is written where another user's files are: files that a
+	// "sudo stslib-proc" left would lock the user out later. Root may
+	// write into another user's HOME only when told to.
+	if d.Getenv(owner.AllowEnv) != "1" {
+		if err := owner.CheckHome(d.Home); err != nil {
+			return nil, err
+		}
+		if err := owner.Check("data directory", e.dataDir); err != nil {
+			return nil, err
+		}
+	}
 	name := cfg.Keyring
 	if v := d.Getenv("STSLIB_KEYRING"); v != "" {
 		name = v

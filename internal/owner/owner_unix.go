@@ -14,20 +14,27 @@ import (
 	"syscall"
 )
 
-// Check returns nil when dir does not exist, or when dir and everything in
-// it belong to the user running stslib-proc (the effective uid). Otherwise
-// it returns a one-line error naming the directory (what says which one,
-// e.g. "data directory"), a file that is not the user's, its owner, and the
-// command that fixes it: sudo chown -R USER DIR. Symbolic links are not
-// followed, except dir itself.
+// Check returns nil when dir and everything in it belong to the user
+// running stslib-proc (the effective uid), or when dir does not exist and
+// the user can create it. Otherwise it returns a one-line error naming the
+// directory (what says which one, e.g. "data directory"), a file that is
+// not the user's, its owner, and the command that fixes it: sudo chown -R
+// USER PATH. Symbolic links are not followed, except dir itself.
+//
+// A missing dir is checked through its parents: root creating the data
+// directory in a user's HOME also leaves ~/.local and ~/.local/share of
+// root's, which lock the user out of more than stslib-proc.
 func Check(what, dir string) error {
-	return check(what, dir, os.Geteuid(), userName)
+	return check(what, dir, os.Geteuid(), userName, writable)
 }
 
-func check(what, dir string, uid int, name func(int) string) error {
+// writable reports whether the user may create entries in dir.
+func writable(dir string) bool { return syscall.Access(dir, 0x2|0x1) == nil } // W_OK|X_OK
+
+func check(what, dir string, uid int, name func(int) string, canWrite func(string) bool) error {
 	root, err := filepath.EvalSymlinks(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return checkParents(what, dir, uid, name, canWrite, err)
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %v", what, dir, err)
@@ -73,6 +80,67 @@ func check(what, dir string, uid int, name func(int) string) error {
 		return fmt.Errorf("%s %s: %v", what, dir, err)
 	}
 	return nil
+}
+
+// checkParents checks a dir that is missing or cannot be reached (errDir):
+// the deepest parent that exists must be the user's or writable by them.
+// The fix names the topmost of the parents that are not the user's below
+// one that is (root's ~/.local in the user's HOME); with no parent of the
+// user's above, there is nothing to chown.
+func checkParents(what, dir string, uid int, name func(int) string, canWrite func(string) bool, errDir error) error {
+	p := filepath.Clean(dir)
+	var fi fs.FileInfo
+	for {
+		var err error
+		if fi, err = os.Stat(p); err == nil {
+			break
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return nil
+		}
+		p = parent
+	}
+	owner := ownerOf(fi)
+	if owner == uid || owner < 0 || canWrite(p) {
+		if errors.Is(errDir, fs.ErrPermission) {
+			return fmt.Errorf("%s %s: %v", what, dir, errDir)
+		}
+		return nil
+	}
+	top, topOwner, ours := p, owner, false
+	for {
+		parent := filepath.Dir(top)
+		if parent == top {
+			break
+		}
+		pfi, err := os.Stat(parent)
+		if err != nil {
+			break
+		}
+		if ownerOf(pfi) == uid {
+			ours = true
+			break
+		}
+		top, topOwner = parent, ownerOf(pfi)
+	}
+	if !ours {
+		return &foreignError{fmt.Sprintf("%s %s: %s belongs to %s and %s cannot create the directory there; nothing was changed; choose a directory of yours with STSLIB_DATA_DIR",
+			what, dir, p, who(owner, name), who(uid, name))}
+	}
+	return &foreignError{fmt.Sprintf("%s %s: %s belongs to %s, not to %s who runs stslib-proc; nothing was changed; fix it with 'sudo chown -R %s %s'",
+		what, dir, top, who(topOwner, name), who(uid, name), name(uid), shellWord(top))}
+}
+
+func ownerOf(fi fs.FileInfo) int {
+	if fi == nil {
+		return -1
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return -1
+	}
+	return int(st.Uid)
 }
 
 // CheckHome returns an error when stslib-proc runs as root with a HOME

@@ -21,6 +21,8 @@ func fakeName(uid int) string {
 	return "u" + strconv.Itoa(uid)
 }
 
+func never(string) bool { return false }
+
 // dataDir makes a data directory like stslib-proc's, all the caller's.
 func dataDir(t *testing.T) string {
 	t.Helper()
@@ -39,19 +41,19 @@ func dataDir(t *testing.T) string {
 func TestCheck(t *testing.T) {
 	me := os.Geteuid()
 	t.Run("missing directory", func(t *testing.T) {
-		if err := check("data directory", filepath.Join(t.TempDir(), "none"), me, fakeName); err != nil {
+		if err := check("data directory", filepath.Join(t.TempDir(), "none"), me, fakeName, never); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("all mine", func(t *testing.T) {
-		if err := check("data directory", dataDir(t), me, fakeName); err != nil {
+		if err := check("data directory", dataDir(t), me, fakeName, never); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("all another user's", func(t *testing.T) {
 		dir := dataDir(t)
 		other := me + 1
-		err := check("data directory", dir, other, fakeName)
+		err := check("data directory", dir, other, fakeName, never)
 		if !errors.Is(err, ErrForeign) {
 			t.Fatalf("err = %v, want ErrForeign", err)
 		}
@@ -68,7 +70,7 @@ func TestCheck(t *testing.T) {
 		if err := os.Symlink(dir, link); err != nil {
 			t.Fatal(err)
 		}
-		if err := check("data directory", link, me+1, fakeName); !errors.Is(err, ErrForeign) {
+		if err := check("data directory", link, me+1, fakeName, never); !errors.Is(err, ErrForeign) {
 			t.Fatalf("err = %v: the target's files were not checked", err)
 		}
 	})
@@ -145,6 +147,53 @@ func TestCheckHome(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckParents: the data directory does not exist yet (or cannot be
+// reached) and a parent is not the user's: root made ~/.local/share.
+func TestCheckParents(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give HOME to another uid")
+	}
+	home := t.TempDir()
+	const user = 65534 // the user running stslib-proc; root made .local
+	if err := os.Chown(home, user, user); err != nil {
+		t.Fatal(err)
+	}
+	share := filepath.Join(home, ".local", "share")
+	if err := os.MkdirAll(share, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(share, "stslib-proc")
+	err := check("data directory", dir, user, fakeName, never)
+	if !errors.Is(err, ErrForeign) {
+		t.Fatalf("err = %v, want ErrForeign", err)
+	}
+	want := "data directory " + dir + ": " + filepath.Join(home, ".local") + " belongs to root (uid 0), not to nobody (uid 65534) who runs stslib-proc; nothing was changed; fix it with 'sudo chown -R nobody " + filepath.Join(home, ".local") + "'"
+	if err.Error() != want {
+		t.Errorf("err =\n%s\nwant\n%s", err, want)
+	}
+	// Writable parents (a group's shared directory) are fine.
+	if err := check("data directory", dir, user, fakeName, func(string) bool { return true }); err != nil {
+		t.Errorf("writable parent: %v", err)
+	}
+	// Once HOME's subdirectories are the user's, a missing data directory
+	// is fine.
+	chown := func(p string) {
+		if err := os.Chown(p, user, user); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chown(filepath.Join(home, ".local"))
+	chown(share)
+	if err := check("data directory", dir, user, fakeName, never); err != nil {
+		t.Errorf("after the chown: %v", err)
+	}
+	// No parent of the user's at all: nothing to chown, choose another.
+	err = check("data directory", filepath.Join(t.TempDir(), "x", "y"), user, fakeName, never)
+	if !errors.Is(err, ErrForeign) || !strings.Contains(err.Error(), "cannot create the directory there") || strings.Contains(err.Error(), "chown") {
+		t.Errorf("err = %v, want a refusal without a chown", err)
 	}
 }
 
