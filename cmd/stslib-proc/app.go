@@ -140,6 +140,9 @@ func report(d *deps, err error) int {
 	for _, h := range hints(err) {
 		fmt.Fprintf(d.Stderr, "hint: %s\n", oneLine(h))
 	}
+	if errors.Is(err, credproc.ErrConfig) {
+		return exitUsage // a wrong config.yml is a usage error, like a wrong flag
+	}
 	return exitError
 }
 

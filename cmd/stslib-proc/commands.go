@@ -179,7 +179,9 @@ func (c *statusCmd) Run(d *deps) error {
 		if left <= 0 {
 			when = "expired " + humanDuration(-left) + " ago"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Profile, kindName(l.Kind), paint(color, left, e.cfg.RefreshWindow, when), l.Backend)
+		// Names come from the user's files: escape them (the colour codes
+		// are ours).
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(l.Profile), printable(kindName(l.Kind)), paint(color, left, e.cfg.RefreshWindow, when), printable(l.Backend))
 	}
 	return tw.Flush()
 }
