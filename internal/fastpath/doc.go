@@ -10,6 +10,11 @@
 // unexpected is a miss, and the caller takes the full path, which is always
 // correct; the fast path can only be fast, never wrong.
 //
+// It answers the command lines of credential_process ([ProfileArg]):
+// "process -- ROLE" (what configure writes), "process ROLE", and a bare
+// "ROLE" that is not a command word ([Commands]) or a flag. It finds the
+// home directory as stslib-proc does (HOME, else the password database).
+//
 // It imports the standard library, cache, keychain/kernel and
 // internal/record only, so cmd/stslib-proc-fast starts close to a
 // hello-world Go binary.

@@ -147,3 +147,32 @@ func TestAliasIsPrivate(t *testing.T) {
 		t.Errorf("alias dir mode %v", dst.Mode())
 	}
 }
+
+func TestProfileArg(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+		ok   bool
+	}{
+		{[]string{"process", "--", "DynamoDBRole-dev"}, "DynamoDBRole-dev", true},
+		{[]string{"process", "--", "-x"}, "-x", true},
+		{[]string{"process", "--", "sync"}, "sync", true},
+		{[]string{"process", "--", "my role"}, "my role", true},
+		{[]string{"process", "R"}, "R", true},
+		{[]string{"R"}, "R", true},
+		{[]string{"sync"}, "", false}, // a command word runs the command
+		{[]string{"help"}, "", false},
+		{[]string{"process"}, "", false},
+		{[]string{"-x"}, "", false},
+		{[]string{"process", "-x"}, "", false},
+		{[]string{"process", "--mfa-code", "123456", "--", "R"}, "", false},
+		{[]string{"process", "--", "R", "extra"}, "", false},
+		{[]string{"get", "R"}, "", false},
+		{nil, "", false},
+	} {
+		got, ok := ProfileArg(tc.args)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ProfileArg(%q) = %q, %v; want %q, %v", tc.args, got, ok, tc.want, tc.ok)
+		}
+	}
+}
