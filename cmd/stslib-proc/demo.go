@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ func (c *demoCmd) Help() string {
 const demoConfig = `[profile BobSmith]
 mfa_serial = %s
 region = us-east-1
-
+%s
 [profile DynamoDBRole-dev]
 role_arn = arn:aws:iam::444455556666:role/DynamoDBRole
 source_profile = BobSmith
@@ -71,8 +72,23 @@ func (c *demoCmd) Run(d *deps) error {
 	if err := os.MkdirAll(aws, 0o700); err != nil {
 		return err
 	}
+	// MFA codes come from oathtool when it is installed, reading the seed
+	// from a 0600 file: a seed on the command line is readable by every
+	// local user (and refused). Without oathtool, the demo passes a code.
+	oathtool, _ := exec.LookPath("oathtool")
+	mfa := "# with oathtool installed: mfa_process = oathtool --totp -b @FILE (the TOTP seed in a 0600 file)\n"
+	if oathtool != "" {
+		seed := filepath.Join(home, ".config", "stslib", "BobSmith.totp")
+		if err := os.MkdirAll(filepath.Dir(seed), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(seed, []byte(stsemu.DefaultTOTPSecret+"\n"), 0o600); err != nil {
+			return err
+		}
+		mfa = "# the MFA device's seed is in a 0600 file, never on the command line\nmfa_process = " + oathtool + " --totp -b @" + seed + "\n"
+	}
 	files := map[string]string{
-		filepath.Join(aws, "config"):      fmt.Sprintf(demoConfig, stsemu.DefaultMFASerial),
+		filepath.Join(aws, "config"):      fmt.Sprintf(demoConfig, stsemu.DefaultMFASerial, mfa),
 		filepath.Join(aws, "credentials"): fmt.Sprintf(demoCredentials, stsemu.DefaultAccessKeyID, stsemu.DefaultSecretAccessKey),
 	}
 	for p, body := range files {
@@ -116,12 +132,16 @@ func (c *demoCmd) Run(d *deps) error {
 	fmt.Fprintf(out, "stslib-proc demo: STS emulator at %s, temporary HOME %s\n", emu.URL(), home)
 	fmt.Fprintf(out, "\n== ~/.aws/config\n%s", files[filepath.Join(aws, "config")])
 
-	code, err := stsemu.TOTP(stsemu.DefaultTOTPSecret, emu.Now())
-	if err != nil {
-		return err
+	title := "log in once: mfa_process prints the MFA code (oathtool, the seed read from a 0600 file)"
+	if oathtool == "" {
+		code, err := stsemu.TOTP(stsemu.DefaultTOTPSecret, emu.Now())
+		if err != nil {
+			return err
+		}
+		env["STSLIB_MFA_CODE"] = code
+		title = "log in once with an MFA code (generated from the emulator's TOTP secret)"
 	}
-	env["STSLIB_MFA_CODE"] = code
-	if err := step("log in once with an MFA code (generated from the emulator's TOTP secret)", "login", "BobSmith"); err != nil {
+	if err := step(title, "login", "BobSmith"); err != nil {
 		return err
 	}
 	delete(env, "STSLIB_MFA_CODE") // every later step reuses the session
