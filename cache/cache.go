@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -82,8 +83,9 @@ type IndexEntry struct {
 }
 
 // Cache is a two-tier store of expiring records with a non-secret index
-// and cross-process locks in Dir. Its zero value is not usable: Dir and
-// Backend are required.
+// and cross-process locks in Dir. Backend is required. With Dir empty, the
+// index, locks and failure memory live in this process's memory (nothing
+// is written to disk; processes do not share them).
 type Cache struct {
 	// Dir holds the index and lock files; it is created with mode 0700.
 	Dir string
@@ -103,6 +105,28 @@ type Cache struct {
 	// until then, Fetch serves the valid record at once without trying
 	// again. 0 means DefaultFailureMemory.
 	FailureMemory time.Duration
+
+	memOnce sync.Once
+	mem     *memState // Dir == ""
+}
+
+// memState is the index, locks and failure memory of a Cache without Dir.
+type memState struct {
+	mu     sync.Mutex
+	index  map[string]IndexEntry
+	locks  map[string]chan struct{}
+	failed map[string]time.Time
+}
+
+// inMemory returns the memory state when Dir is empty, else nil.
+func (c *Cache) inMemory() *memState {
+	if c.Dir != "" {
+		return nil
+	}
+	c.memOnce.Do(func() {
+		c.mem = &memState{index: map[string]IndexEntry{}, locks: map[string]chan struct{}{}, failed: map[string]time.Time{}}
+	})
+	return c.mem
 }
 
 // Defaults of the advisory refresh.
@@ -193,6 +217,15 @@ func (c *Cache) mkdir(sub string) (string, error) {
 // readIndex returns the index entry for key, ErrMiss when there is none or
 // it is unreadable.
 func (c *Cache) readIndex(key string) (*IndexEntry, error) {
+	if m := c.inMemory(); m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		ie, ok := m.index[key]
+		if !ok {
+			return nil, ErrMiss
+		}
+		return &ie, nil
+	}
 	b, err := os.ReadFile(c.indexPath(key))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -208,6 +241,12 @@ func (c *Cache) readIndex(key string) (*IndexEntry, error) {
 }
 
 func (c *Cache) writeIndex(ie *IndexEntry) error {
+	if m := c.inMemory(); m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.index[ie.Key] = *ie
+		return nil
+	}
 	dir, err := c.mkdir("index")
 	if err != nil {
 		return err
@@ -391,7 +430,11 @@ func (c *Cache) Put(e *Entry) error {
 // is not an error.
 func (c *Cache) Delete(key string) error {
 	var errs []error
-	if err := os.Remove(c.indexPath(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if m := c.inMemory(); m != nil {
+		m.mu.Lock()
+		delete(m.index, key)
+		m.mu.Unlock()
+	} else if err := os.Remove(c.indexPath(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("cache: delete %q: %v", key, err))
 	}
 	for _, b := range []Backend{c.Hot, c.Backend} {
@@ -408,6 +451,16 @@ func (c *Cache) Delete(key string) error {
 // List returns the index, sorted by key. It reads no secret and does not
 // touch the backends; unreadable index files are skipped.
 func (c *Cache) List() ([]IndexEntry, error) {
+	if m := c.inMemory(); m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		out := make([]IndexEntry, 0, len(m.index))
+		for _, ie := range m.index {
+			out = append(out, ie)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+		return out, nil
+	}
 	dir := filepath.Join(c.Dir, "index")
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -439,16 +492,34 @@ func (c *Cache) List() ([]IndexEntry, error) {
 // LockTimeout (and not past ctx). The error on timeout matches
 // ErrLockTimeout and names the key.
 func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error) {
-	dir, err := c.mkdir("locks")
-	if err != nil {
-		return nil, err
-	}
 	timeout := c.LockTimeout
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if m := c.inMemory(); m != nil {
+		m.mu.Lock()
+		ch, ok := m.locks[key]
+		if !ok {
+			ch = make(chan struct{}, 1)
+			m.locks[key] = ch
+		}
+		m.mu.Unlock()
+		select {
+		case ch <- struct{}{}:
+			return func() { <-ch }, nil
+		case <-lctx.Done():
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("cache: lock %q: %w", key, ctx.Err())
+			}
+			return nil, fmt.Errorf("cache: lock %q: held for %v: %w", key, timeout, ErrLockTimeout)
+		}
+	}
+	dir, err := c.mkdir("locks")
+	if err != nil {
+		return nil, err
+	}
 	fl := flock.New(filepath.Join(dir, name(key)+".lock"), flock.SetPermissions(0o600))
 	ok, err := tryLock(lctx, fl)
 	if ok {
@@ -595,19 +666,31 @@ func (c *Cache) failedPath(key string) string {
 }
 
 func (c *Cache) failedRecently(key string, now time.Time) bool {
-	st, err := os.Stat(c.failedPath(key))
-	if err != nil {
+	var at time.Time
+	if m := c.inMemory(); m != nil {
+		m.mu.Lock()
+		at = m.failed[key]
+		m.mu.Unlock()
+	} else if st, err := os.Stat(c.failedPath(key)); err == nil {
+		at = st.ModTime()
+	}
+	if at.IsZero() {
 		return false
 	}
 	memory := c.FailureMemory
 	if memory <= 0 {
 		memory = DefaultFailureMemory
 	}
-	at := st.ModTime()
 	return !now.Before(at) && now.Sub(at) < memory
 }
 
 func (c *Cache) rememberFailure(key string, now time.Time) {
+	if m := c.inMemory(); m != nil {
+		m.mu.Lock()
+		m.failed[key] = now
+		m.mu.Unlock()
+		return
+	}
 	dir, err := c.mkdir("failed")
 	if err != nil {
 		return
@@ -619,5 +702,11 @@ func (c *Cache) rememberFailure(key string, now time.Time) {
 }
 
 func (c *Cache) forgetFailure(key string) {
+	if m := c.inMemory(); m != nil {
+		m.mu.Lock()
+		delete(m.failed, key)
+		m.mu.Unlock()
+		return
+	}
 	_ = os.Remove(c.failedPath(key))
 }

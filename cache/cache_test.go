@@ -552,8 +552,38 @@ func TestBadDir(t *testing.T) {
 	if _, err := cc.Lock(context.Background(), testKey); err == nil {
 		t.Fatal("Lock under a regular file succeeded")
 	}
-	if err := (&Cache{Backend: newMem()}).Put(entry("x", t0.Add(time.Hour))); err == nil {
-		t.Fatal("Put without Dir succeeded")
+}
+
+// TestWithoutDir: an empty Dir keeps index, locks and failure memory in
+// memory: the cache works and writes no file.
+func TestWithoutDir(t *testing.T) {
+	t.Chdir(t.TempDir())
+	clk := &clock{t: t0}
+	cc := &Cache{Backend: newMem(), Now: clk.Now}
+	calls := 0
+	refresh := func(context.Context, *Entry) (*Entry, error) { calls++; return entry("new", t0.Add(time.Hour)), nil }
+	for range 2 {
+		if e, _, err := cc.Fetch(context.Background(), testKey, 15*time.Minute, refresh); err != nil || string(e.Data) != "new" {
+			t.Fatalf("Fetch = %v, %v", e, err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("refreshed %d times, want 1", calls)
+	}
+	unlock, err := cc.Lock(context.Background(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc.LockTimeout = time.Millisecond
+	if _, err := cc.Lock(context.Background(), "k"); !errors.Is(err, ErrLockTimeout) {
+		t.Errorf("second Lock: %v, want ErrLockTimeout", err)
+	}
+	unlock()
+	if list, _ := cc.List(); len(list) != 1 || list[0].Key != testKey {
+		t.Errorf("List = %v", list)
+	}
+	if ents, _ := os.ReadDir("."); len(ents) != 0 {
+		t.Errorf("files written: %v", ents)
 	}
 }
 

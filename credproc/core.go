@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -32,12 +30,13 @@ type Options struct {
 
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// NewSTS builds an STS client; NewSTSClient when nil. It is the seam
-	// for fakes.
+	// NewSTS returns the STS client for one call; when nil, a pool that
+	// keeps one client (and its connections) per region and endpoint
+	// ([STSPool]). It is the seam for fakes.
 	NewSTS func(STSConfig) STSAPI
-	// Cache stores sessions and role credentials. When nil, New uses an
-	// in-memory store with its index in a private temporary directory, so
-	// nothing outlives the process.
+	// Cache stores sessions and role credentials. When nil, New uses a
+	// cache held in memory (index and locks included), so nothing outlives
+	// the process and nothing is written.
 	Cache *cache.Cache
 
 	// MFACode is a code given up front (--mfa-code, STSLIB_MFA_CODE).
@@ -75,25 +74,20 @@ type Core struct {
 	usedMFA  usedCodes // codes sent, never sent twice (mfaused.go)
 }
 
-// New returns a Core. It reads no file until it is used.
+// New returns a Core. It has no side effects: it reads, writes and
+// creates nothing until it is used.
 func New(opts Options) *Core {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.NewSTS == nil {
-		opts.NewSTS = NewSTSClient
+		opts.NewSTS = new(STSPool).Client
 	}
-	if opts.Config.Prefix == "" {
-		// Not read by LoadConfig (which starts from the defaults): a
-		// library caller's partial Config gets the defaults it left out.
-		opts.Config = opts.Config.withDefaults()
-	}
+	// Every zero field of a partial Config means its default.
+	opts.Config = opts.Config.withDefaults()
 	if opts.Cache == nil {
-		dir, err := os.MkdirTemp("", "stslib-proc-core-")
-		if err != nil {
-			dir = filepath.Join(os.TempDir(), "stslib-proc-core")
-		}
-		opts.Cache = &cache.Cache{Dir: dir, Backend: newMemBackend(), Now: opts.Now}
+		// In memory only: no file, directory or keyring is touched.
+		opts.Cache = &cache.Cache{Backend: newMemBackend(), Now: opts.Now}
 	}
 	if opts.Getenv == nil {
 		opts.Getenv = func(string) string { return "" }

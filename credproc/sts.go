@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,29 +46,93 @@ const (
 // NewSTSClient builds an STS client without reading any shared config: the
 // standard retryer (with no client-side retry quota, so a burst of
 // throttling is retried with backoff rather than given up), bounded
-// connection and response times, and the given endpoint.
+// connection and response times, and the given endpoint. A [Core] without
+// Options.NewSTS does not call it per call: it keeps one client per region
+// and endpoint (see [STSPool]).
 func NewSTSClient(c STSConfig) STSAPI {
-	creds := c.Credentials
+	return withCredentials{newSTS(c.Region, c.Endpoint, newHTTPClient()), c.Credentials}
+}
+
+func newHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithTimeout(attemptTimeout).
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.Proxy = http.ProxyFromEnvironment
+			// A sync assumes up to Parallel roles at once on one host.
+			t.MaxIdleConnsPerHost = 32
+		})
+}
+
+func newSTS(region, endpoint string, hc *awshttp.BuildableClient) *sts.Client {
 	o := sts.Options{
-		Region: c.Region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: creds.AccessKey, SecretAccessKey: string(creds.SecretKey),
-				SessionToken: string(creds.Session), Source: "stslib-proc"}, nil
-		}),
+		Region: region,
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = maxAttempts
 			o.MaxBackoff = maxBackoff
 			o.RateLimiter = ratelimit.None
 		}),
-		HTTPClient: awshttp.NewBuildableClient().
-			WithTimeout(attemptTimeout).
-			WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout }).
-			WithTransportOptions(func(t *http.Transport) { t.Proxy = http.ProxyFromEnvironment }),
+		HTTPClient: hc,
 	}
-	if c.Endpoint != "" {
-		o.BaseEndpoint = aws.String(c.Endpoint)
+	if endpoint != "" {
+		o.BaseEndpoint = aws.String(endpoint)
 	}
 	return sts.New(o)
+}
+
+// STSPool keeps one STS client per region and endpoint, all on one HTTP
+// transport, so the connections (and TLS sessions) of one call serve the
+// next; credentials are given per call. Its zero value is ready to use and
+// it is safe for concurrent use.
+type STSPool struct {
+	mu      sync.Mutex
+	http    *awshttp.BuildableClient
+	clients map[[2]string]*sts.Client
+}
+
+// Client returns the pooled client for c's region and endpoint, signing
+// with c's credentials.
+func (p *STSPool) Client(c STSConfig) STSAPI {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.clients == nil {
+		p.clients, p.http = map[[2]string]*sts.Client{}, newHTTPClient()
+	}
+	k := [2]string{c.Region, c.Endpoint}
+	cl, ok := p.clients[k]
+	if !ok {
+		cl = newSTS(c.Region, c.Endpoint, p.http)
+		p.clients[k] = cl
+	}
+	return withCredentials{cl, c.Credentials}
+}
+
+// withCredentials signs every call of a shared client with one caller's
+// credentials.
+type withCredentials struct {
+	c     *sts.Client
+	creds *Credentials
+}
+
+func (w withCredentials) provider(o *sts.Options) {
+	creds := w.creds
+	o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		if creds == nil {
+			return aws.Credentials{}, errors.New("no credentials to sign with")
+		}
+		return aws.Credentials{AccessKeyID: creds.AccessKey, SecretAccessKey: string(creds.SecretKey),
+			SessionToken: string(creds.Session), Source: "stslib-proc"}, nil
+	})
+}
+
+// GetSessionToken calls STS with the caller's credentials.
+func (w withCredentials) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, opts ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
+	return w.c.GetSessionToken(ctx, in, append([]func(*sts.Options){w.provider}, opts...)...)
+}
+
+// AssumeRole calls STS with the caller's credentials.
+func (w withCredentials) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return w.c.AssumeRole(ctx, in, append([]func(*sts.Options){w.provider}, opts...)...)
 }
 
 // Error kinds from STS that callers branch on.

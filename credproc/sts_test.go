@@ -1,0 +1,64 @@
+package credproc
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+const assumeRoleXML = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
+<Credentials><AccessKeyId>ASIAOUT</AccessKeyId><SecretAccessKey>CANARYOUT</SecretAccessKey><SessionToken>CANARYTOKEN</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>
+<AssumedRoleUser><Arn>arn:aws:sts::1:assumed-role/R/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>
+</AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`
+
+// TestSTSPoolReusesConnections: calls signed by different callers share
+// one client and its keep-alive connection, each signed with its own keys.
+func TestSTSPoolReusesConnections(t *testing.T) {
+	var mu sync.Mutex
+	var conns int
+	var signers []string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		_, cred, _ := strings.Cut(auth, "Credential=")
+		key, _, _ := strings.Cut(cred, "/")
+		mu.Lock()
+		signers = append(signers, key)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		w.Write([]byte(assumeRoleXML))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+
+	var pool STSPool
+	in := &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::1:role/R"), RoleSessionName: aws.String("s")}
+	for _, key := range []string{"AKIAONE", "AKIATWO", "AKIAONE"} {
+		api := pool.Client(STSConfig{Region: "us-east-1", Endpoint: srv.URL, Credentials: &Credentials{AccessKey: key, SecretKey: "CANARY"}})
+		if _, err := api.AssumeRole(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(pool.clients) != 1 {
+		t.Errorf("%d clients, want 1 per region and endpoint", len(pool.clients))
+	}
+	if conns != 1 {
+		t.Errorf("%d connections, want 1 (keep-alive)", conns)
+	}
+	if strings.Join(signers, " ") != "AKIAONE AKIATWO AKIAONE" {
+		t.Errorf("signed by %q", signers)
+	}
+}
