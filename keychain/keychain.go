@@ -54,10 +54,13 @@ type Options struct {
 	ProbeTimeout time.Duration
 	// NoPassphrase tells "auto" that no passphrase can be had (none set,
 	// no terminal): it then keeps records in the Linux kernel keyring,
-	// under KernelPrefix, rather than a file keyring that could not open.
+	// in KernelDir's namespace, rather than a file keyring that could not
+	// open.
 	NoPassphrase bool
-	// KernelPrefix namespaces that kernel store (one per data directory).
-	KernelPrefix string
+	// KernelDir is the data directory whose kernel-keyring namespace
+	// ([kernel.Store]) holds those records: the same store as the cache's
+	// hot tier, so each record is kept once.
+	KernelDir string
 }
 
 // Open returns the store named name: "os", "file", "memory" or "auto".
@@ -85,14 +88,11 @@ func Open(name string, opts Options) (Store, error) {
 		}
 		reason := strings.ReplaceAll(err.Error(), "\n", " ")
 		if opts.NoPassphrase {
-			if k, kerr := kernel.NewKernel(); kerr == nil {
+			if k, kerr := kernel.NewStore(opts.KernelDir); kerr == nil {
 				if opts.Notes != nil {
 					fmt.Fprintf(opts.Notes, "note: OS keyring unavailable (%s) and no passphrase for the file keyring; keeping credentials in the kernel keyring until they expire\n", reason)
 				}
-				// Long enough for the longest session; the cache drops
-				// expired records itself.
-				k.DefaultTTL = 36 * time.Hour
-				return kernelStore{k, opts.KernelPrefix}, nil
+				return kernelStore{k}, nil
 			}
 		}
 		if opts.Notes != nil {
@@ -133,14 +133,8 @@ func ProbeOS(ctx context.Context) error {
 }
 
 // kernelStore is the kernel keyring as a durable store: memory only, never
-// disk, until expiry or reboot.
-type kernelStore struct {
-	k      *kernel.Kernel
-	prefix string
-}
+// disk, until expiry or reboot. Records get their own lifetime through
+// SetWithTTL (the cache calls it).
+type kernelStore struct{ *kernel.Store }
 
-func (s kernelStore) Get(key string) ([]byte, error)    { return s.k.Get(s.prefix + key) }
-func (s kernelStore) Set(key string, data []byte) error { return s.k.Set(s.prefix+key, data) }
-func (s kernelStore) Delete(key string) error           { return s.k.Delete(s.prefix + key) }
-func (s kernelStore) List() ([]string, error)           { return nil, ErrUnsupported }
-func (s kernelStore) Name() string                      { return "kernel" }
+func (kernelStore) List() ([]string, error) { return nil, ErrUnsupported }

@@ -204,8 +204,7 @@ func TestOpenAutoHeadless(t *testing.T) {
 	}
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 	var notes strings.Builder
-	prefix := "test-headless-" + t.Name() + "/"
-	st, err := Open("auto", Options{Dir: t.TempDir(), Notes: &notes, NoPassphrase: true, KernelPrefix: prefix})
+	st, err := Open("auto", Options{Dir: t.TempDir(), Notes: &notes, NoPassphrase: true, KernelDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

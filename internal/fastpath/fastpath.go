@@ -191,34 +191,18 @@ func Serve(w io.Writer, env Env, profile string) bool {
 	return record.WriteProcessJSON(w, r) == nil
 }
 
-// HotTier is the kernel keyring namespaced by the data directory: the
-// user keyring is shared by every HOME of the same user, and two data
-// directories must never see each other's records. It is nil where the
-// kernel keyring is unavailable.
+// HotTier is the data directory's kernel-keyring store ([kernel.Store]),
+// or nil where the kernel keyring is unavailable.
 func HotTier(dataDir string) cache.Backend {
-	k, err := kernel.NewKernel()
+	s, err := kernel.NewStore(dataDir)
 	if err != nil {
 		return nil
 	}
-	return hotTier{k, Namespace(dataDir)}
+	return s
 }
 
 // Namespace is the kernel-keyring prefix of a data directory.
-func Namespace(dataDir string) string { return hash(dataDir)[:12] + "/" }
-
-type hotTier struct {
-	k  *kernel.Kernel
-	ns string
-}
-
-func (h hotTier) Get(key string) ([]byte, error)    { return h.k.Get(h.ns + key) }
-func (h hotTier) Set(key string, data []byte) error { return h.k.Set(h.ns+key, data) }
-func (h hotTier) Delete(key string) error           { return h.k.Delete(h.ns + key) }
-
-// SetWithTTL lets the kernel drop the record when it expires.
-func (h hotTier) SetWithTTL(key string, data []byte, ttl time.Duration) error {
-	return h.k.SetWithTTL(h.ns+key, data, ttl)
-}
+func Namespace(dataDir string) string { return kernel.Namespace(dataDir) }
 
 func hash(s string) string {
 	h := fnv.New128a()
