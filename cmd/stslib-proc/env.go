@@ -130,7 +130,7 @@ func openStore(d *deps, name, dataDir string) (keychain.Store, error) {
 		Passphrase:   func() (string, error) { return passphrase(d) },
 		Notes:        prefixed{d.Stderr},
 		NoPassphrase: d.Getenv("STSLIB_FILE_PASSPHRASE") == "" && (d.Interactive == nil || !d.Interactive()),
-		KernelPrefix: fastpath.Namespace(dataDir) + "durable/",
+		KernelDir:    dataDir, // the hot tier's namespace: one copy per record
 	})
 }
 
@@ -239,6 +239,21 @@ func (l *lazyStore) Delete(key string) error {
 		return err
 	}
 	return s.Delete(key)
+}
+
+// SetWithTTL lets a store that expires records itself (the kernel
+// keyring) keep each for its own lifetime.
+func (l *lazyStore) SetWithTTL(key string, data []byte, ttl time.Duration) error {
+	s, err := l.get()
+	if err != nil {
+		return err
+	}
+	if t, ok := s.(interface {
+		SetWithTTL(string, []byte, time.Duration) error
+	}); ok {
+		return t.SetWithTTL(key, data, ttl)
+	}
+	return s.Set(key, data)
 }
 
 // Name is the backend's name once opened.
