@@ -25,6 +25,9 @@ var ErrNotFound = fmt.Errorf("keychain: not found (%w)", fs.ErrNotExist)
 // this system or store. It matches [errors.ErrUnsupported].
 var ErrUnsupported = fmt.Errorf("keychain: %w", errors.ErrUnsupported)
 
+// ErrTimeout reports a keyring that did not answer in time.
+var ErrTimeout = errors.New("keychain: timed out")
+
 // Store is a keyed store of secret byte strings. It satisfies cache.Backend.
 type Store interface {
 	// Get returns the value for key, or an error matching ErrNotFound.

@@ -8,15 +8,24 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zalando/go-keyring"
 )
 
-// Indirections over go-keyring so the probe can run in a goroutine.
+// Indirections over go-keyring, so tests can stand in a keyring that
+// hangs.
 var (
 	keyringGet         = keyring.Get
+	keyringSet         = keyring.Set
+	keyringDelete      = keyring.Delete
 	errKeyringNotFound = keyring.ErrNotFound
 )
+
+// DefaultOSTimeout bounds each OS keyring call: a Secret Service that
+// stops answering (or waits for an unlock prompt nobody sees) must not
+// hang a credential_process call that holds a refresh lock.
+const DefaultOSTimeout = 5 * time.Second
 
 const (
 	// osChunk is the largest string stored in one keyring item, safely
@@ -38,10 +47,53 @@ const (
 //
 // The OS keyring cannot list items, so List reports ErrUnsupported; the
 // cache's index lists keys instead.
-type OS struct{}
+type OS struct {
+	// Timeout bounds each keyring call; 0 means DefaultOSTimeout.
+	Timeout time.Duration
+}
 
 // NewOS returns the OS keyring store. It does not contact the keyring.
 func NewOS() *OS { return &OS{} }
+
+// call runs one go-keyring call under the deadline. On timeout the call is
+// left to finish on its own; its result is dropped.
+func (s *OS) call(op, key string, fn func() (string, error)) (string, error) {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultOSTimeout
+	}
+	type result struct {
+		v   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		done <- result{v, err}
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-t.C:
+		return "", fmt.Errorf("no answer within %v (is the keyring locked, or its service hung?): %w", timeout, ErrTimeout)
+	}
+}
+
+func (s *OS) get(key string) (string, error) {
+	return s.call("get", key, func() (string, error) { return keyringGet(Service, key) })
+}
+
+func (s *OS) set(key, v string) error {
+	_, err := s.call("set", key, func() (string, error) { return "", keyringSet(Service, key, v) })
+	return err
+}
+
+func (s *OS) del(key string) error {
+	_, err := s.call("delete", key, func() (string, error) { return "", keyringDelete(Service, key) })
+	return err
+}
 
 // Name returns "os".
 func (*OS) Name() string { return "os" }
@@ -75,12 +127,12 @@ func osErr(op, key string, err error) error {
 	if errors.Is(err, keyring.ErrNotFound) {
 		return fmt.Errorf("keychain: os: %s %q: %w", op, key, ErrNotFound)
 	}
-	return fmt.Errorf("keychain: os: %s %q: %v", op, key, err)
+	return fmt.Errorf("keychain: os: %s %q: %w", op, key, err)
 }
 
 // Get reads and reassembles the record for key.
-func (*OS) Get(key string) ([]byte, error) {
-	v, err := keyring.Get(Service, key)
+func (s *OS) Get(key string) ([]byte, error) {
+	v, err := s.get(key)
 	if err != nil {
 		return nil, osErr("get", key, err)
 	}
@@ -91,7 +143,7 @@ func (*OS) Get(key string) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString(first)
 	for i := 1; i < n; i++ {
-		p, err := keyring.Get(Service, osPart(key, i))
+		p, err := s.get(osPart(key, i))
 		if err != nil {
 			if errors.Is(err, keyring.ErrNotFound) {
 				return nil, fmt.Errorf("keychain: os: get %q: chunk %d of %d missing", key, i, n)
@@ -111,8 +163,8 @@ func (*OS) Get(key string) ([]byte, error) {
 }
 
 // oldCount returns how many items the record for key has now, 0 if none.
-func (*OS) oldCount(key string) (int, error) {
-	v, err := keyring.Get(Service, key)
+func (s *OS) oldCount(key string) (int, error) {
+	v, err := s.get(key)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return 0, nil
 	}
@@ -147,16 +199,16 @@ func (s *OS) Set(key string, data []byte) error {
 		return fmt.Errorf("keychain: os: set %q: value too large (%d bytes)", key, len(data))
 	}
 	for i := len(pieces) - 1; i >= 1; i-- {
-		if err := keyring.Set(Service, osPart(key, i), pieces[i]); err != nil {
+		if err := s.set(osPart(key, i), pieces[i]); err != nil {
 			return osErr("set", osPart(key, i), err)
 		}
 	}
 	head := fmt.Sprintf("%s:%d:%s:%s", osMagic, len(pieces), osSum(strings.Join(pieces, "")), pieces[0])
-	if err := keyring.Set(Service, key, head); err != nil {
+	if err := s.set(key, head); err != nil {
 		return osErr("set", key, err)
 	}
 	for i := len(pieces); i < old; i++ {
-		if err := keyring.Delete(Service, osPart(key, i)); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		if err := s.del(osPart(key, i)); err != nil && !errors.Is(err, keyring.ErrNotFound) {
 			return osErr("delete", osPart(key, i), err)
 		}
 	}
@@ -173,11 +225,11 @@ func (s *OS) Delete(key string) error {
 		return fmt.Errorf("keychain: os: delete %q: %w", key, ErrNotFound)
 	}
 	for i := n - 1; i >= 1; i-- {
-		if err := keyring.Delete(Service, osPart(key, i)); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		if err := s.del(osPart(key, i)); err != nil && !errors.Is(err, keyring.ErrNotFound) {
 			return osErr("delete", osPart(key, i), err)
 		}
 	}
-	if err := keyring.Delete(Service, key); err != nil {
+	if err := s.del(key); err != nil {
 		return osErr("delete", key, err)
 	}
 	return nil
