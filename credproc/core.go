@@ -28,6 +28,12 @@ type Options struct {
 	// SessionName is the role_session_name for profiles that set none.
 	SessionName string
 
+	// StateDir is the user's state directory (shared by every data
+	// directory): where the record of MFA codes already sent is kept, so
+	// no code is sent twice by any of the user's processes. Empty: the
+	// cache directory.
+	StateDir string
+
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// NewSTS returns the STS client for one call; when nil, a pool that

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gofrs/flock"
+
 	"github.com/stslib/stslib-proc/internal/atomicfile"
+	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
 // STS refuses a TOTP code that was already used, and so does every
@@ -33,11 +37,13 @@ import (
 // the next one at most), and an expired record is removed when it is next
 // read, or when any record is written.
 //
-// The records and the key follow the data directory, not the user: the
-// key is in the data directory's keyring (the file keyring and the kernel
-// keyring namespace are per data directory), and a record written under
-// another key cannot be checked. One user with two data directories could
-// send a code twice; STS then refuses it with a clear error.
+// With Options.StateDir (cmd passes the per-user state directory) and the
+// Linux kernel keyring, records and key are the user's: the records live
+// in StateDir/mfa-used and the key in the kernel user keyring, shared by
+// every data directory of that user. Elsewhere (macOS, Windows, no kernel
+// keyring) they follow the data directory: the key in its keyring, the
+// records in Cache.Dir/mfa, and one user with two data directories could
+// send a code twice (STS then refuses it with a clear error).
 
 // totpStep is the TOTP time step; usedSteps is how many steps a record
 // lasts.
@@ -64,6 +70,7 @@ type usedCodes struct {
 	loaded  bool
 	key     []byte // HMAC key
 	persist bool   // key comes from the backend: records go to disk
+	perUser bool   // key is the user's (kernel keyring): records in StateDir
 	mem     map[string]usedRecord
 }
 
@@ -90,7 +97,8 @@ func (c *Core) usedKey() []byte {
 		return u.key
 	}
 	u.loaded = true
-	key, err := c.loadUsedKey()
+	key, perUser, err := c.loadUsedKey()
+	u.perUser = perUser
 	if err != nil {
 		c.opts.Debug("mfa: used codes are remembered in this process only: " + err.Error())
 		key = make([]byte, 32)
@@ -100,7 +108,28 @@ func (c *Core) usedKey() []byte {
 	return u.key
 }
 
-func (c *Core) loadUsedKey() ([]byte, error) {
+// userKeyName is the HMAC key's name in the kernel user keyring: one per
+// user, shared by every data directory (unlike the cache's namespaces).
+var userKeyName = "user/mfa-used-hmac-key" // a variable for tests
+
+// userKeyTTL: the kernel drops the key after a week without use (it is
+// renewed on every write); records last a minute, so nothing is lost.
+const userKeyTTL = 7 * 24 * time.Hour
+
+func (c *Core) loadUsedKey() (key []byte, perUser bool, err error) {
+	if c.opts.StateDir != "" {
+		key, err := loadUserKey(c.opts.StateDir)
+		if err == nil {
+			return key, true, nil
+		}
+		c.opts.Debug("mfa: no per-user key (" + err.Error() + "); used codes follow the data directory")
+	}
+	key, err = c.loadDataDirKey()
+	return key, false, err
+}
+
+// loadDataDirKey reads (or makes) the HMAC key in the cache's keyring.
+func (c *Core) loadDataDirKey() ([]byte, error) {
 	ch := c.opts.Cache
 	if ch == nil || ch.Backend == nil || ch.Dir == "" {
 		return nil, errors.New("no cache")
@@ -129,8 +158,45 @@ func (c *Core) loadUsedKey() ([]byte, error) {
 	return key, nil
 }
 
-// usedDir is where the records are; "" when there is no cache directory.
+// loadUserKey reads (or makes) the per-user HMAC key in the kernel user
+// keyring, under a lock in stateDir so two processes never make two keys.
+func loadUserKey(stateDir string) ([]byte, error) {
+	k, err := kernel.NewKernel()
+	if err != nil {
+		return nil, err
+	}
+	if key, err := k.Get(userKeyName); err == nil && len(key) == 32 {
+		return key, nil
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, err
+	}
+	fl := flock.New(filepath.Join(stateDir, "mfa-used.lock"), flock.SetPermissions(0o600))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if ok, err := fl.TryLockContext(ctx, 20*time.Millisecond); !ok {
+		return nil, fmt.Errorf("lock: %v", err)
+	}
+	defer fl.Unlock()
+	if key, err := k.Get(userKeyName); err == nil && len(key) == 32 {
+		return key, nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := k.SetWithTTL(userKeyName, key, userKeyTTL); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// usedDir is where the records are: the per-user state directory when the
+// key is per user, else the cache directory; "" when there is neither.
 func (c *Core) usedDir() string {
+	if c.opts.StateDir != "" && c.usedMFA.perUser {
+		return filepath.Join(c.opts.StateDir, "mfa-used")
+	}
 	if c.opts.Cache == nil || c.opts.Cache.Dir == "" {
 		return ""
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stslib/stslib-proc/cache"
+	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
 const testSerial = "arn:aws:iam::111122223333:mfa/BobSmith"
@@ -227,5 +229,45 @@ func TestUsedRecordWithoutKeyring(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "mfa")); !os.IsNotExist(err) {
 		t.Errorf("records written without a keyring key: %v", err)
+	}
+}
+
+// TestCodeNeverSentTwiceAcrossDataDirectories: with a per-user state
+// directory and the kernel keyring, two data directories of one user
+// (two Cores with their own caches and keyrings) share the record.
+func TestCodeNeverSentTwiceAcrossDataDirectories(t *testing.T) {
+	if _, err := kernel.NewKernel(); err != nil {
+		t.Skip("no kernel keyring:", err)
+	}
+	old := userKeyName
+	userKeyName = "test/" + t.Name() + "/" + fmt.Sprint(time.Now().UnixNano())
+	t.Cleanup(func() {
+		if k, err := kernel.NewKernel(); err == nil {
+			_ = k.Delete(userKeyName)
+		}
+		userKeyName = old
+	})
+	state := t.TempDir()
+	mk := func() (*Core, *fakeSTS) {
+		c, f, _ := newTestCore(t, func(o *Options) {
+			o.StateDir = state
+			o.Cache = &cache.Cache{Dir: t.TempDir(), Backend: newMemBackend(), Now: o.Now}
+		})
+		return c, f
+	}
+	first, _ := mk()
+	if _, err := first.Role(context.Background(), "DynamoDBRole-dev"); err != nil {
+		t.Fatal(err)
+	}
+	second, f2 := mk()
+	_, err := second.Role(context.Background(), "DynamoDBRole-dev")
+	if err == nil || !strings.Contains(err.Error(), "used already") {
+		t.Fatalf("err = %v, want the code the other data directory sent refused", err)
+	}
+	if gst, _ := f2.counts(); gst != 0 {
+		t.Errorf("the used code reached STS (%d calls)", gst)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(state, "mfa-used")); len(ents) != 1 {
+		t.Errorf("state directory holds %d records, want 1", len(ents))
 	}
 }

@@ -169,8 +169,8 @@ func (e *env) coreWith(mfaCode string, mutate func(*credproc.Options)) *credproc
 	opts := credproc.Options{
 		Paths: e.paths, Config: e.cfg, Now: d.Now, NewSTS: d.NewSTS, Cache: e.cache,
 		MFACode: mfaCode, Getenv: d.Getenv, Environ: d.Environ,
-		SessionName: sessionName(d),
-		Warn:        func(msg string) { fmt.Fprintf(d.Stderr, "stslib-proc: warning: %s\n", msg) },
+		SessionName: sessionName(d), StateDir: paths.StateDir(d.Getenv, d.Home),
+		Warn: func(msg string) { fmt.Fprintf(d.Stderr, "stslib-proc: warning: %s\n", msg) },
 	}
 	if d.Debug {
 		opts.Debug = func(msg string) { fmt.Fprintf(d.Stderr, "stslib-proc: debug: %s\n", msg) }

@@ -179,3 +179,20 @@ func DataDir(getenv func(string) string, home string) string {
 	}
 	return filepath.Join(home, ".local", "share", "stslib-proc")
 }
+
+// StateDir holds what the user's processes share whatever their data
+// directory (the record of MFA codes already sent): $XDG_STATE_HOME
+// /stslib-proc (when absolute), else %LOCALAPPDATA%\stslib-proc\state on
+// Windows, else ~/.local/state/stslib-proc. It does not follow
+// STSLIB_DATA_DIR, on purpose.
+func StateDir(getenv func(string) string, home string) string {
+	if v := xdg(getenv, "XDG_STATE_HOME"); v != "" {
+		return filepath.Join(v, "stslib-proc")
+	}
+	if runtime.GOOS == "windows" {
+		if v := getenv("LOCALAPPDATA"); v != "" {
+			return filepath.Join(v, "stslib-proc", "state")
+		}
+	}
+	return filepath.Join(home, ".local", "state", "stslib-proc")
+}

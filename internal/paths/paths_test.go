@@ -269,3 +269,22 @@ func TestLookupPasswd(t *testing.T) {
 		t.Error("Home without HOME and without a password entry: no error")
 	}
 }
+
+func TestStateDir(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, "/home/u/.local/state/stslib-proc"},
+		{map[string]string{"XDG_STATE_HOME": "/s"}, "/s/stslib-proc"},
+		{map[string]string{"XDG_STATE_HOME": "rel"}, "/home/u/.local/state/stslib-proc"},
+		{map[string]string{"STSLIB_DATA_DIR": "/d"}, "/home/u/.local/state/stslib-proc"},
+	} {
+		if runtime.GOOS == "windows" {
+			t.Skip("POSIX paths")
+		}
+		if got := StateDir(env(tt.env), "/home/u"); got != tt.want {
+			t.Errorf("StateDir(%v) = %q, want %q", tt.env, got, tt.want)
+		}
+	}
+}
