@@ -12,6 +12,7 @@ import (
 
 	"github.com/stslib/stslib-proc/integration/stsemu"
 	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -33,6 +34,9 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			e.Defer(func() { emu.Close() })
+			// The script's records in the kernel keyring go with it.
+			data := filepath.Join(e.Getenv("WORK"), "data")
+			e.Defer(func() { testenv.RemoveKernelRecords(data) })
 			e.Values["emu"] = emu
 			e.Values["lastStep"] = new(int64)
 			home := e.Getenv("WORK")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/testenv"
 )
 
 // Passphrase is the file keyring's passphrase in every world.
@@ -88,6 +89,9 @@ func New(t testing.TB, bin string, s *stsemu.Server) *World {
 			t.Fatal(err)
 		}
 	}
+	// The world's records in the kernel keyring go with it (the test may
+	// have moved DataDir).
+	t.Cleanup(func() { testenv.RemoveKernelRecords(w.DataDir) })
 	return w
 }
 

@@ -1,0 +1,32 @@
+package testenv
+
+import (
+	"strings"
+
+	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/keychain/kernel"
+)
+
+// RemoveKernelRecords removes every record that stslib-proc runs over
+// dataDir left in the kernel user keyring (the hot tier, and the durable
+// kernel store under it), and returns how many. Tests that run stslib-proc
+// call it when they end: the records would otherwise stay until they
+// expire (up to 12 h), and a non-root developer's keyring quota is 20 KB.
+// Where there is no kernel keyring it does nothing.
+func RemoveKernelRecords(dataDir string) int {
+	k, err := kernel.NewKernel()
+	if err != nil {
+		return 0
+	}
+	keys, err := k.List()
+	if err != nil {
+		return 0
+	}
+	ns, n := fastpath.Namespace(dataDir), 0
+	for _, key := range keys {
+		if strings.HasPrefix(key, ns) && k.Delete(key) == nil {
+			n++
+		}
+	}
+	return n
+}
