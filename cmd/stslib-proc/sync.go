@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -21,6 +22,8 @@ type syncCmd struct {
 	Parallel int      `default:"8" help:"AssumeRole calls at once."`
 	Watch    bool     `help:"Keep running; re-sync each section before its refresh window. Stops on SIGINT/SIGTERM."`
 	MFACode  string   `name:"mfa-code" help:"MFA code, if a new session is needed (or STSLIB_MFA_CODE)."`
+	// Recheck is how often --watch reads the configuration again.
+	Recheck time.Duration `hidden:"" default:"1m" help:"With --watch: the longest pause between passes."`
 }
 
 func (c *syncCmd) Help() string {
@@ -28,47 +31,32 @@ func (c *syncCmd) Help() string {
 }
 
 func (c *syncCmd) Run(d *deps) error {
-	e, err := load(d)
-	if err != nil {
-		return err
-	}
 	if c.Parallel < 1 || c.Parallel > 64 {
 		return fmt.Errorf("--parallel must be from 1 to 64")
 	}
-	core := e.core(c.MFACode)
-	if stderrIsTerminal(d) {
-		core = e.coreWith(c.MFACode, func(o *credproc.Options) {
-			var mu sync.Mutex
-			o.Progress = func(profile string, took time.Duration, err error) {
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					fmt.Fprintf(d.Stderr, "  ✗ %s (%s)\n", profile, took.Round(time.Millisecond))
-					return
-				}
-				fmt.Fprintf(d.Stderr, "  ✓ %s (%s)\n", profile, took.Round(time.Millisecond))
-			}
-		})
-	}
 	if !c.Watch {
-		_, err := c.once(context.Background(), d, e, core)
+		_, err := c.once(context.Background(), d)
 		return err
 	}
 	ctx, stop := signalContext()
 	defer stop()
 	for {
-		next, err := c.once(ctx, d, e, core)
+		// Every pass reads config.yml and the AWS files again: a profile
+		// pointed at another account, added or removed, is synced as it
+		// is now, never as it was when --watch started.
+		next, err := c.once(ctx, d)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			fmt.Fprintf(d.Stderr, "stslib-proc: sync failed, retrying in 1m: %v\n", err)
+			fmt.Fprintf(d.Stderr, "stslib-proc: sync failed, retrying in 1m: %s\n", oneLine(err.Error()))
+			for _, h := range hints(err) {
+				fmt.Fprintf(d.Stderr, "hint: %s\n", oneLine(h))
+			}
 			next = d.Now().Add(time.Minute)
 		}
-		wait := time.Until(next)
-		if wait < 10*time.Second {
-			wait = 10 * time.Second
-		}
+		wait := max(time.Until(next), min(10*time.Second, c.recheck()))
+		wait = min(wait, c.recheck())
 		select {
 		case <-ctx.Done():
 			fmt.Fprintln(d.Stderr, "stslib-proc: sync --watch stopped")
@@ -78,37 +66,76 @@ func (c *syncCmd) Run(d *deps) error {
 	}
 }
 
-// once syncs and returns when the earliest section enters its refresh
-// window.
-func (c *syncCmd) once(ctx context.Context, d *deps, e *env, core *credproc.Core) (time.Time, error) {
+// recheck is the longest --watch sleeps between passes, so that edits to
+// the AWS files (a new account, a removed profile) are picked up soon.
+func (c *syncCmd) recheck() time.Duration {
+	if c.Recheck <= 0 {
+		return time.Minute
+	}
+	return c.Recheck
+}
+
+// core builds this pass's library object, with progress lines when a
+// person watches stderr.
+func (c *syncCmd) core(d *deps, e *env) *credproc.Core {
+	if !stderrIsTerminal(d) {
+		return e.core(c.MFACode)
+	}
+	return e.coreWith(c.MFACode, func(o *credproc.Options) {
+		var mu sync.Mutex
+		o.Progress = func(profile string, took time.Duration, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			mark := "✓"
+			if err != nil {
+				mark = "✗"
+			}
+			fmt.Fprintf(d.Stderr, "  %s %s (%s)\n", mark, printable(profile), took.Round(time.Millisecond))
+		}
+	})
+}
+
+// once reads the configuration, syncs and returns when the earliest
+// section enters its refresh window. Syncing every profile also removes
+// the sections stslib-proc wrote for role profiles that are gone.
+func (c *syncCmd) once(ctx context.Context, d *deps) (time.Time, error) {
+	e, err := load(d)
+	if err != nil {
+		return time.Time{}, err
+	}
+	core := c.core(d, e)
 	r, err := core.Resolver()
 	if err != nil {
 		return time.Time{}, err
 	}
 	profiles := c.Profiles
+	var gone []string
 	if len(profiles) == 0 {
 		for _, name := range r.RoleProfiles() {
 			if _, err := r.Resolve(name); err != nil {
-				fmt.Fprintf(d.Stderr, "stslib-proc: skipping %v\n", err)
+				fmt.Fprintf(d.Stderr, "stslib-proc: skipping %s\n", oneLine(err.Error()))
 				continue
 			}
 			profiles = append(profiles, name)
 		}
-		if len(profiles) == 0 {
+		if gone, err = goneSections(e, r); err != nil {
+			return time.Time{}, err
+		}
+		if len(profiles) == 0 && len(gone) == 0 {
 			return time.Time{}, fmt.Errorf("no role profiles (role_arn + source_profile) in %s", e.paths.ConfigFile)
 		}
 	}
 	for _, p := range profiles {
 		if err := inifile.ValidName(e.cfg.Prefix + p); err != nil {
-			return time.Time{}, fmt.Errorf("profile %s: %v", p, err)
+			return time.Time{}, fmt.Errorf("profile %s: %w", p, err)
 		}
 	}
 	m, err := core.CredentialsN(ctx, profiles, c.Parallel)
 	if err != nil && (!c.Partial || len(m) == 0) {
-		return time.Time{}, fmt.Errorf("%v; nothing written", err)
+		return time.Time{}, fmt.Errorf("%w; nothing written", err)
 	}
 	if err != nil {
-		fmt.Fprintf(d.Stderr, "stslib-proc: warning: some profiles failed, writing the others (--partial): %v\n", err)
+		fmt.Fprintf(d.Stderr, "stslib-proc: warning: some profiles failed, writing the others (--partial): %s\n", oneLine(err.Error()))
 	}
 	var sections []inifile.Section
 	next := time.Time{}
@@ -126,23 +153,59 @@ func (c *syncCmd) once(ctx context.Context, d *deps, e *env, core *credproc.Core
 			next = refresh
 		}
 	}
+	if next.IsZero() {
+		next = d.Now().Add(c.recheck())
+	}
 	opts := inifile.Options{Force: c.Force}
 	if c.DryRun {
 		opts.DryRun = d.Stdout
 	}
-	changed, werr := inifile.Update(ctx, e.paths.CredentialsFile, sections, nil, opts)
+	changed, werr := inifile.Update(ctx, e.paths.CredentialsFile, sections, gone, opts)
 	if werr != nil {
 		return time.Time{}, werr
 	}
 	if !c.DryRun {
+		for _, g := range gone {
+			fmt.Fprintf(d.Stderr, "stslib-proc: removed [%s]: its role profile is gone from %s\n", printable(g), e.paths.ConfigFile)
+		}
 		verb := "synced"
 		if !changed {
 			verb = "unchanged"
 		}
-		fmt.Fprintf(d.Stderr, "stslib-proc: %s %d section(s) in %s: %s\n", verb, len(sections), e.paths.CredentialsFile, strings.Join(names(sections), ", "))
+		if c.Watch && !changed {
+			return next, nil // a service logs what it changed, not every pass
+		}
+		fmt.Fprintf(d.Stderr, "stslib-proc: %s %d section(s) in %s: %s\n", verb, len(sections), e.paths.CredentialsFile, printable(strings.Join(names(sections), ", ")))
 	}
 	// With --partial the failures were reported as a warning above.
 	return next, nil
+}
+
+// goneSections lists the sections stslib-proc wrote (marked as its own,
+// named with the prefix) whose role profile no longer exists.
+func goneSections(e *env, r *credproc.Resolver) ([]string, error) {
+	data, err := os.ReadFile(e.paths.CredentialsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	owned, err := inifile.Owned(data)
+	if err != nil {
+		return nil, nil // Update reports the file's problem with its line
+	}
+	roles := map[string]bool{}
+	for _, n := range r.RoleProfiles() {
+		roles[n] = true
+	}
+	var gone []string
+	for _, s := range owned {
+		if name, ok := strings.CutPrefix(s, e.cfg.Prefix); ok && name != "" && !roles[name] {
+			gone = append(gone, s)
+		}
+	}
+	return gone, nil
 }
 
 func names(s []inifile.Section) []string {

@@ -41,8 +41,14 @@ func paint(color bool, left, window time.Duration, s string) string {
 }
 
 // stderrIsTerminal: progress lines only for a person watching.
+// run wraps stderr to escape control characters; the terminal is the file
+// underneath.
 func stderrIsTerminal(d *deps) bool {
-	f, ok := d.Stderr.(*os.File)
+	w := d.Stderr
+	if e, ok := w.(escapeControls); ok {
+		w = e.w
+	}
+	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
