@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/stslib/stslib-proc/integration/e2e"
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 	"github.com/stslib/stslib-proc/internal/testenv"
 )
 
@@ -169,6 +169,12 @@ func TestOwnership(t *testing.T) {
 				t.Fatalf("chown: %v %s", err, out)
 			}
 		}},
+		// The used-MFA-code record lives in the state directory.
+		{"root's state directory", filepath.Join(local, "state") + " belongs", func() {
+			if out, err := exec.Command("chown", "-R", strconv.Itoa(throwawayUID), filepath.Join(local, "state")).CombinedOutput(); err != nil {
+				t.Fatalf("chown: %v %s", err, out)
+			}
+		}},
 	} {
 		faults++
 		before = snapshot(t, w.Home)
@@ -182,7 +188,7 @@ func TestOwnership(t *testing.T) {
 		} {
 			trials++
 			r := asUser(args...)
-			if r.Code != 1 || r.Stdout != "" || !oneErrorLine(r.Stderr, "data directory "+w.DataDir+": "+c.culprit, "belongs to root (uid 0), not to ",
+			if r.Code != 1 || r.Stdout != "" || !oneErrorLine(r.Stderr, " directory ", ": "+c.culprit, "belongs to root (uid 0), not to ",
 				"(uid "+strconv.Itoa(throwawayUID)+") who runs stslib-proc; nothing was changed; fix it with 'sudo chown -R ") {
 				failures++
 				t.Errorf("%s: %v", c.name, r)

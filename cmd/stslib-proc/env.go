@@ -95,6 +95,9 @@ func load(d *deps) (*env, error) {
 		if err := owner.Check("data directory", e.dataDir); err != nil {
 			return nil, err
 		}
+		if err := owner.Check("state directory", paths.StateDir(d.Getenv, d.Home)); err != nil {
+			return nil, err
+		}
 	}
 	name := cfg.Keyring
 	if v := d.Getenv("STSLIB_KEYRING"); v != "" {

@@ -125,7 +125,7 @@ func checkParents(what, dir string, uid int, name func(int) string, canWrite fun
 		top, topOwner = parent, ownerOf(pfi)
 	}
 	if !ours {
-		return &foreignError{fmt.Sprintf("%s %s: %s belongs to %s and %s cannot create the directory there; nothing was changed; choose a directory of yours with STSLIB_DATA_DIR",
+		return &foreignError{fmt.Sprintf("%s %s: %s belongs to %s and %s cannot create the directory there; nothing was changed; choose a directory of yours",
 			what, dir, p, who(owner, name), who(uid, name))}
 	}
 	return &foreignError{fmt.Sprintf("%s %s: %s belongs to %s, not to %s who runs stslib-proc; nothing was changed; fix it with 'sudo chown -R %s %s'",
