@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/stslib/stslib-proc/integration/e2e"
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 	"github.com/stslib/stslib-proc/internal/testenv"
 )
 

@@ -15,7 +15,7 @@ import (
 	"unicode"
 
 	"github.com/stslib/stslib-proc/integration/e2e"
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 	"github.com/stslib/stslib-proc/internal/testenv"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/stslib/stslib-proc/integration/e2e"
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 )
 
 // bin is the stslib-proc binary built by TestMain.

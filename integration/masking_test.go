@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/stslib/stslib-proc/integration/e2e"
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 )
 
 // secretLine matches a diff line that sets a secret key; its value must be

@@ -21,7 +21,7 @@ import (
 
 	"github.com/stslib/stslib-proc/inifile"
 	"github.com/stslib/stslib-proc/integration/e2e"
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 	"github.com/stslib/stslib-proc/internal/testenv"
 )
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/stslib/stslib-proc/integration/e2e"
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 	"github.com/stslib/stslib-proc/internal/testenv"
 )
 

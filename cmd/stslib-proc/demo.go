@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 )
 
 type demoCmd struct {

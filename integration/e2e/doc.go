@@ -5,5 +5,5 @@
 //
 // It owns no product logic. The tests themselves live in the integration
 // directory behind the "integration" build tag; the emulator is package
-// integration/stsemu.
+// internal/stsemu.
 package e2e

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stslib/stslib-proc/integration/stsemu"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 )
 
 // RoleARN is the ARN of a role in the emulator's account 444455556666.

@@ -1,5 +1,5 @@
 // Command stsemu runs the STS emulator (package
-// github.com/stslib/stslib-proc/integration/stsemu) as a program for scripts
+// github.com/stslib/stslib-proc/internal/stsemu) as a program for scripts
 // and manual tests. It prints its base URL as the first line of stdout, then
 // serves until SIGINT or SIGTERM.
 //

@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -129,8 +128,16 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	return s, nil
 }
 
+// TB is the part of testing.TB that StartTest uses; the product binary
+// (demo) links this package, so it does not import package testing.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
 // StartTest starts a server for a test and closes it in t.Cleanup.
-func StartTest(t testing.TB, cfg Config) *Server {
+func StartTest(t TB, cfg Config) *Server {
 	t.Helper()
 	s, err := Start(cfg)
 	if err != nil {
