@@ -422,7 +422,7 @@ func (c *Core) stsConfig(p *Profile) STSConfig {
 	if top == nil {
 		top = p
 	}
-	return STSConfig{Region: top.stsRegion, Endpoint: top.stsEndpoint}
+	return STSConfig{Region: top.stsRegion, Endpoint: top.stsEndpoint, CABundle: top.stsCABundle}
 }
 
 // mfaCode gets a code for serial: Options.MFACode, then mfa_process (the

@@ -147,8 +147,14 @@ func loginProfile(r *Resolver, p *Profile) (*Profile, error) {
 // Parallel at once; the MFA session is shared. When some fail, the map
 // holds those that succeeded and the error joins one line per failure.
 func (c *Core) Credentials(ctx context.Context, profiles []string) (map[string]*Credentials, error) {
-	return c.CredentialsN(ctx, profiles, 8)
+	return c.CredentialsN(ctx, profiles, DefaultParallel)
 }
+
+// DefaultParallel is how many AssumeRole calls Credentials makes at once:
+// enough that 100 roles at 50 ms from STS take about 0.3 s over TLS, with
+// one keep-alive connection per call in flight (STS's request quotas are
+// far above it; throttled calls are retried with backoff).
+const DefaultParallel = 32
 
 // CredentialsN is Credentials with a bound on parallel AssumeRole calls.
 func (c *Core) CredentialsN(ctx context.Context, profiles []string, parallel int) (map[string]*Credentials, error) {

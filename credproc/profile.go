@@ -61,6 +61,9 @@ type Profile struct {
 	// on the profile asked for (environment included).
 	stsRegion, stsEndpoint string
 	stsKey                 string // what of the STS target the cache keys depend on
+	sourceID               string // who the chain starts as (an access key ID, a command), never a secret
+	stsCABundle            string // AWS_CA_BUNDLE, else the profile's ca_bundle
+	caBundle               string // the profile's ca_bundle
 
 	line            int      // line of the section header in File
 	caller          *Profile // the profile asked for: its STS settings serve the whole chain
@@ -118,7 +121,7 @@ func (p *Profile) SessionMFASerial() string {
 func (p *Profile) CacheKey() string {
 	h := sha256.New()
 	if top := p.caller; top != nil {
-		fmt.Fprintf(h, "%q|", top.stsKey)
+		fmt.Fprintf(h, "%q %q|", top.stsKey, top.sourceID)
 	}
 	for q := p; q != nil; q = q.Source {
 		fmt.Fprintf(h, "%q %q %q %q %q %d|", q.Name, q.RoleARN, q.ExternalID, q.RoleSessionName, q.MFASerial, q.DurationSeconds)
@@ -131,7 +134,7 @@ func (p *Profile) SessionKey() string {
 	r := p.Root()
 	target := ""
 	if top := p.caller; top != nil {
-		target = top.stsKey
+		target = top.stsKey + "\x00" + top.sourceID
 	}
 	sum := sha256.Sum256([]byte(r.Name + "\x00" + p.SessionMFASerial() + "\x00" + target))
 	return "session/" + r.Name + "/" + hex.EncodeToString(sum[:8])
@@ -354,17 +357,26 @@ func (r *Resolver) Resolve(name string) (*Profile, error) {
 	return p, nil
 }
 
-// bindTarget records where p's STS calls go, and what of it the cache
-// keys depend on: a configured endpoint, or the partition of the region
-// (every STS endpoint of a partition issues credentials valid in all of
-// it, so changing the region alone keeps the MFA session).
+// bindTarget records where p's STS calls go and who the chain starts as,
+// for the cache keys: the partition of the region and a configured
+// endpoint (every STS endpoint of a partition issues credentials valid in
+// all of it, so changing the region within it keeps the MFA session), and
+// the source's access key ID (or command, or environment key ID).
 func (r *Resolver) bindTarget(p *Profile) {
 	t := r.stsTarget(p)
-	p.stsRegion, p.stsEndpoint = t.Region, t.Endpoint
+	p.stsRegion, p.stsEndpoint, p.stsCABundle = t.Region, t.Endpoint, t.CABundle
+	p.stsKey = "partition " + partitionOf(t.Region)
 	if e := r.endpoint(p); e != "" {
-		p.stsKey = "endpoint " + e
-	} else {
-		p.stsKey = "partition " + partitionOf(t.Region)
+		p.stsKey += " endpoint " + e
+	}
+	root := p.Root()
+	switch root.kind {
+	case kindStatic:
+		p.sourceID = "key " + root.keys.id
+	case kindProcess:
+		p.sourceID = "process " + root.CredentialProcess
+	case kindEnvironment:
+		p.sourceID = "environment " + r.getenv("AWS_ACCESS_KEY_ID")
 	}
 }
 
@@ -404,7 +416,10 @@ const globalSTS = "https://sts.amazonaws.com"
 // the regional endpoint of the region, else (no region) the global
 // endpoint signed for us-east-1, as the AWS CLI does.
 func (r *Resolver) stsTarget(p *Profile) STSConfig {
-	cfg := STSConfig{Region: r.region(p), Endpoint: r.endpoint(p)}
+	cfg := STSConfig{Region: r.region(p), Endpoint: r.endpoint(p), CABundle: r.getenv("AWS_CA_BUNDLE")}
+	if cfg.CABundle == "" {
+		cfg.CABundle = p.caBundle
+	}
 	if cfg.Endpoint == "" && (cfg.Region == "" || cfg.Region == "aws-global") {
 		cfg.Endpoint = globalSTS
 	}
@@ -498,6 +513,7 @@ func (r *Resolver) fill(name string, rp *rawProfile) (*Profile, error) {
 		return v
 	}
 	p.Region = get("region")
+	p.caBundle = get("ca_bundle")
 	p.EndpointURL = get("endpoint_url")
 	p.ServicesSection = get("services")
 	ignore := get("ignore_configured_endpoint_urls")

@@ -2,6 +2,8 @@ package credproc
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +18,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/stslib/stslib-proc/internal/readfile"
 )
 
 // STSAPI is the part of *sts.Client that credproc calls.
@@ -29,6 +33,10 @@ type STSConfig struct {
 	Region      string
 	Endpoint    string // empty: the SDK's endpoint for Region
 	Credentials *Credentials
+	// CABundle is a PEM file of the certificate authorities to trust
+	// instead of the system's (AWS_CA_BUNDLE, or ca_bundle in the
+	// profile); empty: the system's.
+	CABundle string
 }
 
 // Per-attempt network bounds; with the retryer's attempts and backoff the
@@ -50,18 +58,54 @@ const (
 // Options.NewSTS does not call it per call: it keeps one client per region
 // and endpoint (see [STSPool]).
 func NewSTSClient(c STSConfig) STSAPI {
-	return withCredentials{newSTS(c.Region, c.Endpoint, newHTTPClient()), c.Credentials}
+	hc, err := newHTTPClient(c.CABundle)
+	if err != nil {
+		return failing{err}
+	}
+	return withCredentials{newSTS(c.Region, c.Endpoint, hc), c.Credentials}
 }
 
-func newHTTPClient() *awshttp.BuildableClient {
+// maxIdlePerHost keeps the connections of a sync at the largest
+// --parallel for the next calls.
+const maxIdlePerHost = 64
+
+func newHTTPClient(caBundle string) (*awshttp.BuildableClient, error) {
+	var roots *x509.CertPool
+	if caBundle != "" {
+		pem, err := readfile.Read(caBundle, 4<<20)
+		if err != nil {
+			return nil, fmt.Errorf("CA bundle: %v", err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA bundle %s: no PEM certificate in it", caBundle)
+		}
+	}
 	return awshttp.NewBuildableClient().
 		WithTimeout(attemptTimeout).
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout }).
 		WithTransportOptions(func(t *http.Transport) {
 			t.Proxy = http.ProxyFromEnvironment
-			// A sync assumes up to Parallel roles at once on one host.
-			t.MaxIdleConnsPerHost = 32
-		})
+			t.MaxIdleConnsPerHost = maxIdlePerHost
+			if roots != nil {
+				if t.TLSClientConfig == nil {
+					t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+				}
+				t.TLSClientConfig.RootCAs = roots
+			}
+		}), nil
+}
+
+// failing is a client whose every call fails with err (a CA bundle that
+// cannot be read).
+type failing struct{ err error }
+
+func (f failing) GetSessionToken(context.Context, *sts.GetSessionTokenInput, ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
+	return nil, f.err
+}
+
+func (f failing) AssumeRole(context.Context, *sts.AssumeRoleInput, ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return nil, f.err
 }
 
 func newSTS(region, endpoint string, hc *awshttp.BuildableClient) *sts.Client {
@@ -86,8 +130,8 @@ func newSTS(region, endpoint string, hc *awshttp.BuildableClient) *sts.Client {
 // it is safe for concurrent use.
 type STSPool struct {
 	mu      sync.Mutex
-	http    *awshttp.BuildableClient
-	clients map[[2]string]*sts.Client
+	http    map[string]*awshttp.BuildableClient // by CA bundle
+	clients map[[3]string]*sts.Client           // by region, endpoint, CA bundle
 }
 
 // Client returns the pooled client for c's region and endpoint, signing
@@ -96,12 +140,20 @@ func (p *STSPool) Client(c STSConfig) STSAPI {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.clients == nil {
-		p.clients, p.http = map[[2]string]*sts.Client{}, newHTTPClient()
+		p.clients, p.http = map[[3]string]*sts.Client{}, map[string]*awshttp.BuildableClient{}
 	}
-	k := [2]string{c.Region, c.Endpoint}
+	k := [3]string{c.Region, c.Endpoint, c.CABundle}
 	cl, ok := p.clients[k]
 	if !ok {
-		cl = newSTS(c.Region, c.Endpoint, p.http)
+		hc, ok := p.http[c.CABundle]
+		if !ok {
+			var err error
+			if hc, err = newHTTPClient(c.CABundle); err != nil {
+				return failing{err}
+			}
+			p.http[c.CABundle] = hc
+		}
+		cl = newSTS(c.Region, c.Endpoint, hc)
 		p.clients[k] = cl
 	}
 	return withCredentials{cl, c.Credentials}

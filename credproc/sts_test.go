@@ -5,12 +5,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/stslib/stslib-proc/internal/stsemu"
 )
 
 const assumeRoleXML = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
@@ -60,5 +64,42 @@ func TestSTSPoolReusesConnections(t *testing.T) {
 	}
 	if strings.Join(signers, " ") != "AKIAONE AKIATWO AKIAONE" {
 		t.Errorf("signed by %q", signers)
+	}
+}
+
+// TestSTSPoolOverTLS: a CA bundle (AWS_CA_BUNDLE) is trusted for the STS
+// endpoint, and the pool's calls share one connection and one handshake.
+func TestSTSPoolOverTLS(t *testing.T) {
+	emu, err := stsemu.StartTLS(stsemu.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(bundle, emu.CACertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds := &Credentials{AccessKey: stsemu.DefaultAccessKeyID, SecretKey: Secret(stsemu.DefaultSecretAccessKey)}
+	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(900)}
+
+	var pool STSPool
+	for range 3 {
+		api := pool.Client(STSConfig{Region: "us-east-1", Endpoint: emu.URL(), Credentials: creds, CABundle: bundle})
+		if _, err := api.GetSessionToken(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := emu.NetStats(); st.Conns != 1 || st.Handshakes != 1 {
+		t.Errorf("net stats %+v, want 1 connection and 1 handshake for 3 calls", st)
+	}
+	// Without the bundle the emulator's certificate is not trusted.
+	var plain STSPool
+	if _, err := plain.Client(STSConfig{Region: "us-east-1", Endpoint: emu.URL(), Credentials: creds}).GetSessionToken(context.Background(), in); err == nil {
+		t.Fatal("an unknown CA was trusted")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.pem")
+	os.WriteFile(bad, []byte("not a certificate"), 0o600)
+	if _, err := new(STSPool).Client(STSConfig{Region: "us-east-1", Endpoint: emu.URL(), Credentials: creds, CABundle: bad}).GetSessionToken(context.Background(), in); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Errorf("a bad bundle: %v", err)
 	}
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/stslib/stslib-proc/internal/stsemu"
 	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/internal/stsemu"
 	"github.com/stslib/stslib-proc/internal/testenv"
 )
 

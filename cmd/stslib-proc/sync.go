@@ -19,7 +19,7 @@ type syncCmd struct {
 	DryRun   bool     `name:"dry-run" help:"Print a unified diff (secrets masked) instead of writing."`
 	Partial  bool     `help:"Write the profiles that succeeded even if some failed."`
 	Force    bool     `help:"Replace same-named sections that stslib-proc did not write."`
-	Parallel int      `default:"8" help:"AssumeRole calls at once."`
+	Parallel int      `default:"32" help:"AssumeRole calls at once (each is one connection to STS)."`
 	Watch    bool     `help:"Keep running; re-sync each section before its refresh window. Stops on SIGINT/SIGTERM."`
 	MFACode  string   `name:"mfa-code" help:"MFA code, if a new session is needed (or STSLIB_MFA_CODE)."`
 	// Recheck is how often --watch reads the configuration again.

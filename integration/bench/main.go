@@ -32,12 +32,15 @@ const (
 	latency       = 50 * time.Millisecond
 	coldGoal      = 3*latency + 50*time.Millisecond
 	syncGoal      = 600 * time.Millisecond
-	syncRoles     = 100
-	concCalls     = 50
-	concRoles     = 5
-	passphrase    = "stslib-bench-passphrase"
-	benchAccount  = "111122223333"
-	roleAccount   = "444455556666"
+	tlsSyncGoal   = 500 * time.Millisecond
+	// defaultParallel is sync's default --parallel (cmd/stslib-proc).
+	defaultParallel = 32
+	syncRoles       = 100
+	concCalls       = 50
+	concRoles       = 5
+	passphrase      = "stslib-bench-passphrase"
+	benchAccount    = "111122223333"
+	roleAccount     = "444455556666"
 )
 
 // Row is one line of the result table.
@@ -141,8 +144,12 @@ type bench struct {
 	wrap  string // rusage wrapper
 	oath  string
 	emu   *stsemu.Server
-	users []stsemu.User
-	next  int // next unused emulator user
+	// emuTLS serves the same users and roles over HTTPS (its CA in caFile),
+	// with latency per connection as well as per request.
+	emuTLS *stsemu.Server
+	caFile string
+	users  []stsemu.User
+	next   int // next unused emulator user
 
 	fixtures []*fixture
 	rows     []Row
@@ -176,6 +183,7 @@ func (b *bench) run() error {
 		return err
 	}
 	defer b.emu.Close()
+	defer b.emuTLS.Close()
 	defer b.cleanup()
 
 	b.warmRows("file", nil)
@@ -183,6 +191,7 @@ func (b *bench) run() error {
 	b.coldRow()
 	b.concurrentRow()
 	b.syncRows()
+	b.tlsRows()
 	return nil
 }
 
@@ -313,7 +322,11 @@ func (b *bench) startEmulator() error {
 		return fmt.Errorf("start emulator: %w", err)
 	}
 	b.emu = emu
-	return nil
+	if b.emuTLS, err = stsemu.StartTLS(cfg); err != nil {
+		return fmt.Errorf("start TLS emulator: %w", err)
+	}
+	b.caFile = filepath.Join(b.tmp, "sts-ca.pem")
+	return os.WriteFile(b.caFile, b.emuTLS.CACertPEM(), 0o600)
 }
 
 // fixture is one HOME with an AWS config for one emulator user and n role
@@ -326,6 +339,7 @@ type fixture struct {
 	keyring string
 	extra   []string
 	cleared bool
+	tls     bool // use the HTTPS emulator
 }
 
 func (b *bench) newFixture(keyring string, roles int, extra ...string) (*fixture, error) {
@@ -369,13 +383,23 @@ func (f *fixture) env() []string {
 		"USER=bench",
 		"AWS_CONFIG_FILE=" + filepath.Join(f.home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(f.home, ".aws", "credentials"),
-		"AWS_ENDPOINT_URL_STS=" + f.b.emu.URL(),
+		"AWS_ENDPOINT_URL_STS=" + f.url(),
 		"XDG_CONFIG_HOME=" + filepath.Join(f.home, ".config"),
 		"STSLIB_KEYRING=" + f.keyring,
 		"STSLIB_FILE_PASSPHRASE=" + passphrase,
 		"STSLIB_DATA_DIR=" + f.data,
 	}
+	if f.tls {
+		env = append(env, "AWS_CA_BUNDLE="+f.b.caFile)
+	}
 	return append(env, f.extra...)
+}
+
+func (f *fixture) url() string {
+	if f.tls {
+		return f.b.emuTLS.URL()
+	}
+	return f.b.emu.URL()
 }
 
 // cmd returns a stslib-proc command in the fixture.
@@ -870,4 +894,78 @@ func printMarkdown(w io.Writer, rep Report) {
 	if len(notes) > 0 {
 		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
 	}
+}
+
+// tlsRows measure what the network costs over TLS, with latency on every
+// new connection (connect and handshake, one RTT each) as well as on every
+// request: a cold call, and sync of syncRoles roles at default settings.
+func (b *bench) tlsRows() {
+	emu := b.emuTLS
+	emu.SetLatency(latency)
+	emu.SetConnLatency(latency)
+	defer emu.SetLatency(0)
+	defer emu.SetConnLatency(0)
+
+	name := "TLS cold call (GetSessionToken+AssumeRole)"
+	f, err := b.newFixture("memory", 1)
+	if err != nil {
+		b.fail(name, err)
+		return
+	}
+	f.tls = true
+	emu.ResetStats()
+	emu.ResetNetStats()
+	out, d, err := f.call("Role-0")
+	if err == nil {
+		err = checkProcessJSON(out)
+	}
+	if err != nil {
+		b.fail(name, err)
+		return
+	}
+	st := emu.NetStats()
+	b.rows = append(b.rows, Row{
+		Name:   name,
+		Figure: fmt.Sprintf("%s; %d connection(s), %d handshake(s) for 2 calls", ms(d), st.Conns, st.Handshakes),
+		Goal:   "1 connection", Verdict: verdict(st.Conns == 1 && st.Handshakes == 1),
+		Value: msf(d), Unit: "ms",
+		Note: fmt.Sprintf("RTT = %s per request and per connection step (connect, TLS 1.3 handshake)", latency),
+	})
+
+	name = fmt.Sprintf("TLS sync of %d roles, default settings", syncRoles)
+	f, err = b.newFixture("file", syncRoles)
+	if err != nil {
+		b.fail(name, err)
+		return
+	}
+	f.tls = true
+	if _, _, err := f.call("login", f.source); err != nil {
+		b.fail(name, err)
+		return
+	}
+	emu.ResetStats()
+	emu.ResetNetStats()
+	_, d, err = f.call("sync")
+	if err != nil {
+		b.fail(name, err)
+		return
+	}
+	calls := emu.Stats()
+	st = emu.NetStats()
+	if calls["AssumeRole"] != syncRoles {
+		b.fail(name, fmt.Errorf("STS calls %v, want %d AssumeRole", calls, syncRoles))
+		return
+	}
+	b.rows = append(b.rows,
+		Row{
+			Name: name, Figure: ms(d), Goal: "≤ " + ms(tlsSyncGoal), Verdict: verdict(d <= tlsSyncGoal),
+			Value: msf(d), Unit: "ms",
+			Note: fmt.Sprintf("RTT = %s per request and per connection step; session warm (login before, untimed)", latency),
+		},
+		Row{
+			Name: name + ": connections", Figure: fmt.Sprintf("%d connections, %d handshakes (%d resumed)", st.Conns, st.Handshakes, st.Resumed),
+			Goal: fmt.Sprintf("≤ %d (--parallel)", defaultParallel), Verdict: verdict(st.Conns <= defaultParallel),
+			Value: float64(st.Conns), Unit: "connections",
+		},
+	)
 }

@@ -4,12 +4,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/stslib/stslib-proc/cache"
@@ -57,12 +57,18 @@ func Fingerprint(env Env) string {
 	cfg, creds := paths.AWS(env.Getenv, env.Home)
 	h := fnv.New128a() // not crypto/sha256: its packages cost start-up time
 	buf := make([]byte, 0, 16<<10)
+	field := func(s string) { // length-prefixed, so fields cannot run together
+		h.Write(strconv.AppendInt(buf[:0], int64(len(s)), 10))
+		h.Write([]byte{':'})
+		io.WriteString(h, s)
+	}
 	for _, p := range []string{cfg, creds, paths.ConfigYML(env.Getenv, env.Home)} {
-		fmt.Fprintf(h, "%q:", p)
+		field(p)
 		b, ok := readSmall(p, buf[:0])
 		switch {
 		case ok:
-			fmt.Fprintf(h, "%d:", len(b))
+			h.Write(strconv.AppendInt(nil, int64(len(b)), 10))
+			h.Write([]byte{':'})
 			h.Write(b)
 			buf = b
 		case b == nil:
@@ -71,10 +77,10 @@ func Fingerprint(env Env) string {
 			// Unreadable or too large: a value no alias can hold.
 			return ""
 		}
-		h.Write([]byte("|"))
 	}
 	for _, k := range fingerprintEnv {
-		fmt.Fprintf(h, "%s=%q|", k, env.Getenv(k))
+		field(k)
+		field(env.Getenv(k))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -46,6 +46,7 @@ type Server struct {
 	closeOnce sync.Once
 	srv       *http.Server
 	url       string
+	net       netState // connection latency and counters (tls.go)
 }
 
 // issued is a set of temporary credentials the emulator handed out.
@@ -123,8 +124,8 @@ func Listen(cfg Config, addr string) (*Server, error) {
 		return nil, fmt.Errorf("stsemu: listen: %w", err)
 	}
 	s.url = "http://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
-	go func() { _ = s.srv.Serve(ln) }()
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, ConnState: s.countConn}
+	go func() { _ = s.srv.Serve(delayedListener{ln, s}) }()
 	return s, nil
 }
 
