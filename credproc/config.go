@@ -7,12 +7,14 @@ import (
 	"io/fs"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stslib/stslib-proc/internal/keyrings"
 	"github.com/stslib/stslib-proc/internal/paths"
 	"github.com/stslib/stslib-proc/internal/readfile"
 )
@@ -146,12 +148,10 @@ func (c *Config) parse(path string, data []byte) error {
 				return bad("want a duration from 1s to 12h, such as 15m")
 			}
 		case "keyring":
-			switch v.Value {
-			case "auto", "os", "file", "memory":
-				c.Keyring = v.Value
-			default:
-				return bad("want auto, os, file or memory")
+			if !slices.Contains(keyrings.Names, v.Value) {
+				return bad("want one of " + strings.Join(keyrings.Names, ", "))
 			}
+			c.Keyring = v.Value
 		case "session_duration":
 			// GetSessionToken takes whole seconds from 900 to 129600.
 			if c.SessionDuration, err = parseDuration(v.Value); err != nil || c.SessionDuration < 15*time.Minute || c.SessionDuration > 36*time.Hour || c.SessionDuration%time.Second != 0 {

@@ -162,36 +162,40 @@ func (c *Core) Key(profile string) string { return c.opts.Config.Prefix + profil
 // fails but the cached credentials are still valid, they are returned with
 // a warning through Options.Warn.
 func (c *Core) Role(ctx context.Context, profile string) (*Credentials, error) {
+	creds, _, err := c.RoleSlot(ctx, profile)
+	return creds, err
+}
+
+// Slot is where a role's credentials live in the cache: the key and the
+// refresh window, computed once for each call (see [Core.RoleSlot]).
+type Slot struct {
+	Key    string
+	Window time.Duration
+}
+
+// RoleSlot is Role, also returning the cache slot that served it, for
+// callers that remember where a profile lives (the warm path's alias).
+func (c *Core) RoleSlot(ctx context.Context, profile string) (*Credentials, Slot, error) {
 	r, err := c.Resolver()
 	if err != nil {
-		return nil, err
+		return nil, Slot{}, err
 	}
 	p, err := r.Resolve(profile)
 	if err != nil {
-		return nil, err
+		return nil, Slot{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	return c.role(ctx, p)
+	slot, dur := c.slot(p)
+	creds, err := c.role(ctx, p, slot, dur)
+	return creds, slot, err
 }
 
-// RoleCacheKey returns the cache key of a role profile's credentials and
-// their refresh window, for callers that remember where a profile lives
-// (the warm path's alias).
-func (c *Core) RoleCacheKey(profile string) (key string, window time.Duration, err error) {
-	r, err := c.Resolver()
-	if err != nil {
-		return "", 0, err
-	}
-	p, err := r.Resolve(profile)
-	if err != nil {
-		return "", 0, err
-	}
-	d := p.DurationSeconds
-	if d == 0 || d > 3600 {
-		d = 3600
-	}
-	return p.CacheKey(), c.Window(time.Duration(d) * time.Second), nil
+// slot computes a role's cache slot and the duration asked of STS: the
+// one place either is worked out.
+func (c *Core) slot(p *Profile) (Slot, int32) {
+	dur := c.roleDuration(p)
+	return Slot{Key: p.CacheKey(), Window: c.Window(time.Duration(dur) * time.Second)}, dur
 }
 
 // roleDuration is the lifetime asked of AssumeRole: duration_seconds
@@ -217,15 +221,14 @@ func (c *Core) Window(lifetime time.Duration) time.Duration {
 	return cache.Window(lifetime, c.opts.Config.RefreshWindow)
 }
 
-func (c *Core) role(ctx context.Context, p *Profile) (*Credentials, error) {
-	dur := c.roleDuration(p)
-	e, warn, err := c.opts.Cache.Fetch(ctx, p.CacheKey(), c.Window(time.Duration(dur)*time.Second),
+func (c *Core) role(ctx context.Context, p *Profile, slot Slot, dur int32) (*Credentials, error) {
+	e, warn, err := c.opts.Cache.Fetch(ctx, slot.Key, slot.Window,
 		func(ctx context.Context, stale *cache.Entry) (*cache.Entry, error) {
 			creds, err := c.assume(ctx, p, dur)
 			if err != nil {
 				return nil, err
 			}
-			return c.entry(p.CacheKey(), "vault", p.Name, creds)
+			return c.entry(slot.Key, "vault", p.Name, creds)
 		})
 	return c.served(p.Name, e, warn, err)
 }
@@ -311,7 +314,8 @@ func (c *Core) assume(ctx context.Context, p *Profile, dur int32) (*Credentials,
 func (c *Core) sourceCreds(ctx context.Context, p *Profile) (creds *Credentials, viaSession bool, err error) {
 	s := p.Source
 	if s.IsRole() {
-		creds, err := c.role(ctx, s)
+		slot, dur := c.slot(s)
+		creds, err := c.role(ctx, s, slot, dur)
 		return creds, false, err
 	}
 	base, err := c.baseCreds(ctx, s)

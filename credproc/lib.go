@@ -200,7 +200,8 @@ func (c *Core) CredentialsN(ctx context.Context, profiles []string, parallel int
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			start := time.Now()
-			creds, err := c.role(ctx, p)
+			slot, dur := c.slot(p)
+			creds, err := c.role(ctx, p, slot, dur)
 			if c.opts.Progress != nil {
 				c.opts.Progress(p.Name, time.Since(start), err)
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stslib/stslib-proc/internal/keyrings"
 	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
@@ -24,6 +25,10 @@ var ErrNotFound = fmt.Errorf("keychain: not found (%w)", fs.ErrNotExist)
 // ErrUnsupported reports an operation or backend that is not available on
 // this system or store. It matches [errors.ErrUnsupported].
 var ErrUnsupported = fmt.Errorf("keychain: %w", errors.ErrUnsupported)
+
+// Backends are the names [Open] takes, "auto" first (the one list of
+// them lives in internal/keyrings).
+var Backends = keyrings.Names
 
 // ErrTimeout reports a keyring that did not answer in time.
 var ErrTimeout = errors.New("keychain: timed out")

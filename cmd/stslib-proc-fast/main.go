@@ -3,7 +3,7 @@ package main
 import (
 	"os"
 
-	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/serve/warm"
 )
 
-func main() { os.Exit(fastpath.Main(os.Args[1:])) }
+func main() { os.Exit(warm.Main(os.Args[1:])) }

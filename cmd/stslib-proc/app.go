@@ -15,7 +15,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/stslib/stslib-proc/credproc"
-	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/serve/warm"
 )
 
 // Exit codes.
@@ -52,13 +52,13 @@ func run(args []string, d *deps) int {
 	// (what configure writes), "process PROFILE" and a bare "PROFILE" skip
 	// kong's reflection-heavy set-up, because SDKs run them before every
 	// client.
-	if profile, ok := fastpath.ProfileArg(args); ok {
+	if profile, ok := warm.ProfileArg(args); ok {
 		return report(d, processCredentials(d, profile, ""))
 	}
 	// A bare word that is a command and also a role profile: a
 	// hand-written "credential_process = stslib-proc sync" must not run
 	// sync.
-	if len(args) == 1 && fastpath.Commands[args[0]] {
+	if len(args) == 1 && warm.Commands[args[0]] {
 		if file := roleProfileFile(d, args[0]); file != "" {
 			run := "'stslib-proc " + args[0] + " --'"
 			if args[0] == "help" {

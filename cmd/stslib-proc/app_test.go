@@ -1,8 +1,11 @@
 package main
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/stslib/stslib-proc/keychain"
 )
 
 func TestOneLine(t *testing.T) {
@@ -33,5 +36,17 @@ func TestEscapeControls(t *testing.T) {
 	}
 	if got, want := b.String(), "warning: profile a\\x1b[2Jb\tc\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestKeyringEnumIsTheBackendList: kong's enum for --keyring is a
+// literal; it must name keychain.Backends (and "", the default).
+func TestKeyringEnumIsTheBackendList(t *testing.T) {
+	f, ok := reflect.TypeOf(cli{}).FieldByName("Keyring")
+	if !ok {
+		t.Fatal("no Keyring flag")
+	}
+	if got, want := f.Tag.Get("enum"), strings.Join(keychain.Backends, ",")+","; got != want {
+		t.Errorf("--keyring enum %q, want %q", got, want)
 	}
 }

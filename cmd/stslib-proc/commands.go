@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/stslib/stslib-proc/credproc"
-	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/serve"
 )
 
 type processCmd struct {
@@ -29,32 +29,7 @@ func (c *processCmd) Run(d *deps) error { return processCredentials(d, c.Profile
 // processCredentials is credential_process mode: one role, Version 1 JSON
 // on stdout, nothing else there.
 func processCredentials(d *deps, profile, mfaCode string) error {
-	if d.Getenv(credproc.EnvActive) != "" {
-		return fmt.Errorf("profile %s: %w: stslib-proc was started by a command that stslib-proc itself runs (mfa_process or a source's credential_process)", profile, credproc.ErrRecursion)
-	}
-	fenv := fastpath.Env{Getenv: d.Getenv, Home: d.Home, Now: d.Now}
-	if fastpath.Serve(d.Stdout, fenv, profile) {
-		return nil
-	}
-	fp := fastpath.Fingerprint(fenv) // before reading, so an edit in between is caught
-	e, err := load(d)
-	if err != nil {
-		return err
-	}
-	core := e.core(mfaCode)
-	creds, err := core.Role(context.Background(), profile)
-	if err != nil {
-		return err
-	}
-	if err := credproc.WriteProcessJSON(d.Stdout, creds); err != nil {
-		return err
-	}
-	// Remember where this profile lives so the next call can skip all
-	// configuration; failing to is harmless (the next call is just slower).
-	if key, window, err := core.RoleCacheKey(profile); err == nil {
-		_ = fastpath.Remember(e.dataDir, profile, key, fp, window)
-	}
-	return nil
+	return serve.Process(context.Background(), d.Stdout, d.serveEnv(), profile, mfaCode)
 }
 
 type getCmd struct {
@@ -72,7 +47,7 @@ func (c *getCmd) Run(d *deps) error {
 	if err != nil {
 		return err
 	}
-	f := e.cfg.Format
+	f := e.Config.Format
 	if c.Format != "" {
 		if f, err = credproc.ParseFormat(c.Format); err != nil {
 			return err
@@ -105,7 +80,7 @@ func (c *loginCmd) Run(d *deps) error {
 	}
 	src := c.Source
 	if src == "" {
-		src = e.cfg.SourceProfile
+		src = e.Config.SourceProfile
 	}
 	if src == "" {
 		src = onlySource(e)
@@ -137,7 +112,7 @@ func (c *statusCmd) Run(d *deps) error {
 	if err != nil {
 		return err
 	}
-	list, err := e.cache.List()
+	list, err := e.Cache.List()
 	if err != nil {
 		return err
 	}
@@ -181,7 +156,7 @@ func (c *statusCmd) Run(d *deps) error {
 		}
 		// Names come from the user's files: escape them (the colour codes
 		// are ours).
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(l.Profile), printable(kindName(l.Kind)), paint(color, left, e.cfg.RefreshWindow, when), printable(l.Backend))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(l.Profile), printable(kindName(l.Kind)), paint(color, left, e.Config.RefreshWindow, when), printable(l.Backend))
 	}
 	return tw.Flush()
 }
@@ -233,7 +208,7 @@ func (c *clearCmd) Run(d *deps) error {
 	if err != nil {
 		return err
 	}
-	list, err := e.cache.List()
+	list, err := e.Cache.List()
 	if err != nil {
 		return err
 	}
@@ -243,7 +218,7 @@ func (c *clearCmd) Run(d *deps) error {
 		if c.All || slices.Contains(c.Profiles, l.Profile) {
 			// Go on after a failure, so every record that can be
 			// forgotten is, and report the failures together.
-			if err := e.cache.Delete(l.Key); err != nil {
+			if err := e.Cache.Delete(l.Key); err != nil {
 				errs = append(errs, fmt.Errorf("clear %s: %v", l.Profile, err))
 				continue
 			}
@@ -258,14 +233,14 @@ func (c *clearCmd) Run(d *deps) error {
 		var names []string
 		if !c.All {
 			for _, p := range c.Profiles {
-				names = append(names, e.cfg.Prefix+p)
+				names = append(names, e.Config.Prefix+p)
 			}
 		}
 		removed, err := removeSections(e, names)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(d.Stderr, "stslib-proc: removed %d section(s) from %s\n", len(removed), e.paths.CredentialsFile)
+		fmt.Fprintf(d.Stderr, "stslib-proc: removed %d section(s) from %s\n", len(removed), e.Paths.CredentialsFile)
 	}
 	return nil
 }
@@ -282,7 +257,7 @@ func kindName(k string) string {
 // onlySource is the source profile behind every role profile, when there
 // is exactly one; "" otherwise.
 func onlySource(e *env) string {
-	r, err := credproc.NewResolver(e.paths)
+	r, err := credproc.NewResolver(e.Paths)
 	if err != nil {
 		return ""
 	}

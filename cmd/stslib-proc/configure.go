@@ -74,7 +74,7 @@ func (c *configureCmd) Run(d *deps) error {
 	if c.Name != "" && len(c.Roles) != 1 {
 		return fmt.Errorf("--name takes exactly one role")
 	}
-	r, err := credproc.NewResolver(e.paths)
+	r, err := credproc.NewResolver(e.Paths)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (c *configureCmd) Run(d *deps) error {
 	if c.DryRun {
 		opts.DryRun = d.Stdout
 	}
-	changed, err := inifile.Update(context.Background(), e.paths.ConfigFile, sections, nil, opts)
+	changed, err := inifile.Update(context.Background(), e.Paths.ConfigFile, sections, nil, opts)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (c *configureCmd) Run(d *deps) error {
 		if !changed {
 			state = "already present"
 		}
-		fmt.Fprintf(d.Stderr, "stslib-proc: %s %s in %s\n", state, strings.Join(names(sections), ", "), e.paths.ConfigFile)
+		fmt.Fprintf(d.Stderr, "stslib-proc: %s %s in %s\n", state, strings.Join(names(sections), ", "), e.Paths.ConfigFile)
 	}
 	return nil
 }

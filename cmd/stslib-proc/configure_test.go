@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/stslib/stslib-proc/credproc"
-	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/serve/warm"
 )
 
 // awkwardNames are profile names that a naive credential_process line
@@ -48,7 +48,7 @@ func TestProcessLineSplitsTheSameEverywhere(t *testing.T) {
 			t.Errorf("SplitCommand(%s) = %q, %v; want %q", lines[i], got, err, want(name))
 			continue
 		}
-		if p, ok := fastpath.ProfileArg(got[1:]); !ok || p != name {
+		if p, ok := warm.ProfileArg(got[1:]); !ok || p != name {
 			t.Errorf("ProfileArg(%q) = %q, %v: not a credential_process call for %q", got[1:], p, ok, name)
 		}
 	}
@@ -143,7 +143,7 @@ func TestCommandWordsMatchGrammar(t *testing.T) {
 			want[name] = true
 		}
 	}
-	if !reflect.DeepEqual(want, fastpath.Commands) {
-		t.Errorf("fastpath.Commands = %v, grammar has %v", fastpath.Commands, want)
+	if !reflect.DeepEqual(want, warm.Commands) {
+		t.Errorf("warm.Commands = %v, grammar has %v", warm.Commands, want)
 	}
 }

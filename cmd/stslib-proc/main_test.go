@@ -10,15 +10,15 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/stslib/stslib-proc/internal/fastpath"
 	"github.com/stslib/stslib-proc/internal/stsemu"
 	"github.com/stslib/stslib-proc/internal/testenv"
+	"github.com/stslib/stslib-proc/serve/warm"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"stslib-proc":      func() { os.Exit(run(os.Args[1:], osDeps())) },
-		"stslib-proc-fast": func() { os.Exit(fastpath.Main(os.Args[1:])) },
+		"stslib-proc-fast": func() { os.Exit(warm.Main(os.Args[1:])) },
 	})
 }
 

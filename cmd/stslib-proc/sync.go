@@ -122,11 +122,11 @@ func (c *syncCmd) once(ctx context.Context, d *deps) (time.Time, error) {
 			return time.Time{}, err
 		}
 		if len(profiles) == 0 && len(gone) == 0 {
-			return time.Time{}, fmt.Errorf("no role profiles (role_arn + source_profile) in %s", e.paths.ConfigFile)
+			return time.Time{}, fmt.Errorf("no role profiles (role_arn + source_profile) in %s", e.Paths.ConfigFile)
 		}
 	}
 	for _, p := range profiles {
-		if err := inifile.ValidName(e.cfg.Prefix + p); err != nil {
+		if err := inifile.ValidName(e.Config.Prefix + p); err != nil {
 			return time.Time{}, fmt.Errorf("profile %s: %w", p, err)
 		}
 	}
@@ -160,13 +160,13 @@ func (c *syncCmd) once(ctx context.Context, d *deps) (time.Time, error) {
 	if c.DryRun {
 		opts.DryRun = d.Stdout
 	}
-	changed, werr := inifile.Update(ctx, e.paths.CredentialsFile, sections, gone, opts)
+	changed, werr := inifile.Update(ctx, e.Paths.CredentialsFile, sections, gone, opts)
 	if werr != nil {
 		return time.Time{}, werr
 	}
 	if !c.DryRun {
 		for _, g := range gone {
-			fmt.Fprintf(d.Stderr, "stslib-proc: removed [%s]: its role profile is gone from %s\n", printable(g), e.paths.ConfigFile)
+			fmt.Fprintf(d.Stderr, "stslib-proc: removed [%s]: its role profile is gone from %s\n", printable(g), e.Paths.ConfigFile)
 		}
 		verb := "synced"
 		if !changed {
@@ -175,7 +175,7 @@ func (c *syncCmd) once(ctx context.Context, d *deps) (time.Time, error) {
 		if c.Watch && !changed {
 			return next, nil // a service logs what it changed, not every pass
 		}
-		fmt.Fprintf(d.Stderr, "stslib-proc: %s %d section(s) in %s: %s\n", verb, len(sections), e.paths.CredentialsFile, printable(strings.Join(names(sections), ", ")))
+		fmt.Fprintf(d.Stderr, "stslib-proc: %s %d section(s) in %s: %s\n", verb, len(sections), e.Paths.CredentialsFile, printable(strings.Join(names(sections), ", ")))
 	}
 	// With --partial the failures were reported as a warning above.
 	return next, nil
@@ -184,7 +184,7 @@ func (c *syncCmd) once(ctx context.Context, d *deps) (time.Time, error) {
 // goneSections lists the sections stslib-proc wrote (marked as its own,
 // named with the prefix) whose role profile no longer exists.
 func goneSections(e *env, r *credproc.Resolver) ([]string, error) {
-	data, err := os.ReadFile(e.paths.CredentialsFile)
+	data, err := os.ReadFile(e.Paths.CredentialsFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -201,7 +201,7 @@ func goneSections(e *env, r *credproc.Resolver) ([]string, error) {
 	}
 	var gone []string
 	for _, s := range owned {
-		if name, ok := strings.CutPrefix(s, e.cfg.Prefix); ok && name != "" && !roles[name] {
+		if name, ok := strings.CutPrefix(s, e.Config.Prefix); ok && name != "" && !roles[name] {
 			gone = append(gone, s)
 		}
 	}
@@ -217,8 +217,8 @@ func names(s []inifile.Section) []string {
 }
 
 func removeSections(e *env, names []string) ([]string, error) {
-	if _, err := os.Stat(e.paths.CredentialsFile); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(e.Paths.CredentialsFile); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	return inifile.RemoveOwned(context.Background(), e.paths.CredentialsFile, names, inifile.Options{})
+	return inifile.RemoveOwned(context.Background(), e.Paths.CredentialsFile, names, inifile.Options{})
 }

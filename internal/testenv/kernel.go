@@ -3,7 +3,7 @@ package testenv
 import (
 	"strings"
 
-	"github.com/stslib/stslib-proc/internal/fastpath"
+	"github.com/stslib/stslib-proc/serve/warm"
 	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
@@ -22,7 +22,7 @@ func RemoveKernelRecords(dataDir string) int {
 	if err != nil {
 		return 0
 	}
-	ns, n := fastpath.Namespace(dataDir), 0
+	ns, n := warm.Namespace(dataDir), 0
 	for _, key := range keys {
 		if strings.HasPrefix(key, ns) && k.Delete(key) == nil {
 			n++

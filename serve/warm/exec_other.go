@@ -1,6 +1,6 @@
 //go:build !unix
 
-package fastpath
+package warm
 
 import (
 	"errors"

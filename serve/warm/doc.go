@@ -1,4 +1,4 @@
-// Package fastpath answers a warm credential_process call without loading
+// Package warm answers a warm credential_process call without loading
 // any configuration: no AWS config parse, no YAML, no SDK, no keyring
 // daemon, no network.
 //
@@ -18,4 +18,4 @@
 // It imports the standard library, cache, keychain/kernel and
 // internal/record only, so cmd/stslib-proc-fast starts close to a
 // hello-world Go binary.
-package fastpath
+package warm

@@ -1,5 +1,5 @@
 //go:build !unix
 
-package fastpath
+package warm
 
 func umask(int) int { return 0 }
