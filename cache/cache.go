@@ -258,32 +258,11 @@ func (c *Cache) writeIndex(ie *IndexEntry) error {
 	return writeAtomic(dir, name(ie.Key)+".json", b)
 }
 
-// writeAtomic writes a 0600 temp file in dir, syncs it and renames it to
-// file.
+// writeAtomic writes file in dir (0600) through the one atomic writer.
 func writeAtomic(dir, file string, data []byte) error {
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, file), data, 0o600, ""); err != nil {
 		return fmt.Errorf("cache: %v", err)
 	}
-	tmp := f.Name()
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, file))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("cache: write %s: %v", file, err)
-	}
-	atomicfile.RemoveStale(dir, ".tmp-*", time.Now()) // a killed writer's
 	return nil
 }
 

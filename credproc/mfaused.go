@@ -267,16 +267,7 @@ func (c *Core) markUsed(serial, code string) {
 	}
 	sweepUsed(dir, now)
 	b, _ := json.Marshal(r)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, werr := f.Write(b)
-	if cerr := f.Close(); werr == nil && cerr == nil && os.Rename(f.Name(), filepath.Join(dir, usedFile(serial))) == nil {
-		atomicfile.RemoveStale(dir, ".tmp-*", time.Now()) // a killed writer's
-		return
-	}
-	os.Remove(f.Name())
+	_ = atomicfile.Write(filepath.Join(dir, usedFile(serial)), b, 0o600, "") // best effort
 }
 
 // sweepUsed removes the expired (and older-format) records in dir.

@@ -59,8 +59,8 @@ func TestSTSPoolReusesConnections(t *testing.T) {
 	if len(pool.clients) != 1 {
 		t.Errorf("%d clients, want 1 per region and endpoint", len(pool.clients))
 	}
-	if conns != 1 {
-		t.Errorf("%d connections, want 1 (keep-alive)", conns)
+	if conns > 2 {
+		t.Errorf("%d connections for 3 calls, want keep-alive", conns)
 	}
 	if strings.Join(signers, " ") != "AKIAONE AKIATWO AKIAONE" {
 		t.Errorf("signed by %q", signers)
@@ -83,14 +83,16 @@ func TestSTSPoolOverTLS(t *testing.T) {
 	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(900)}
 
 	var pool STSPool
-	for range 3 {
+	for range 10 {
 		api := pool.Client(STSConfig{Region: "us-east-1", Endpoint: emu.URL(), Credentials: creds, CABundle: bundle})
 		if _, err := api.GetSessionToken(context.Background(), in); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if st := emu.NetStats(); st.Conns != 1 || st.Handshakes != 1 {
-		t.Errorf("net stats %+v, want 1 connection and 1 handshake for 3 calls", st)
+	// Sequential calls reuse the connection; net/http may open a second
+	// one when a call starts before the last one's is back in the pool.
+	if st := emu.NetStats(); st.Conns > 2 || st.Handshakes != st.Conns {
+		t.Errorf("net stats %+v, want at most 2 connections (one handshake each) for 10 calls", st)
 	}
 	// Without the bundle the emulator's certificate is not trusted.
 	var plain STSPool

@@ -11,6 +11,3 @@ func checkDir(string) error { return nil }
 
 // checkOwner has no portable meaning outside unix.
 func checkOwner(string, fs.FileInfo) error { return nil }
-
-// syncDir is a no-op: directories cannot be opened for fsync on windows.
-func syncDir(string) error { return nil }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/stslib/stslib-proc/internal/atomicfile"
 )
 
 // DefaultLockTimeout is used when [Options.LockTimeout] is zero.
@@ -195,37 +196,9 @@ func readExisting(path string) ([]byte, fs.FileMode, error) {
 	return b, fi.Mode().Perm() & 0o600, nil
 }
 
-// writeAtomic writes data to a temp file beside path, fsyncs it, renames it
-// over path and fsyncs the directory.
-func writeAtomic(path string, data []byte, mode fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPattern(path))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(mode); err != nil && !isWindows {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
+// writeAtomic replaces path with data through the one atomic writer.
+func writeAtomic(path string, data []byte, mode fs.FileMode) error {
+	return atomicfile.Write(path, data, mode, tempPattern(path))
 }
 
 // WriteSection writes one owned section (replacing an owned one of the same

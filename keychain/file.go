@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"filippo.io/age"
 
@@ -204,14 +203,9 @@ func (s *File) create(idPath string) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("keychain: file: %v", err)
 	}
-	tmp, err := s.writeTemp(buf.Bytes())
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	// Link fails if identity.key exists, so concurrent first uses agree on
-	// one identity.
-	if err := os.Link(tmp, idPath); err != nil {
+	// Create fails if identity.key exists, so concurrent first uses agree
+	// on one identity.
+	if err := atomicfile.Create(idPath, buf.Bytes(), 0o600, ""); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil
 		}
@@ -225,44 +219,10 @@ func (s *File) writeRecipient() error {
 	return s.writeAtomic(filepath.Join(s.dir, fileRecipient), []byte(s.rcp.String()+"\n"))
 }
 
-// writeTemp writes data to a new 0600 temp file in the store directory.
-func (s *File) writeTemp(data []byte) (string, error) {
-	f, err := os.CreateTemp(s.dir, ".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("keychain: file: %v", err)
-	}
-	name := f.Name()
-	fail := func(err error) (string, error) {
-		f.Close()
-		os.Remove(name)
-		return "", fmt.Errorf("keychain: file: write %s: %v", name, err)
-	}
-	if err := f.Chmod(0o600); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("keychain: file: write %s: %v", name, err)
-	}
-	return name, nil
-}
-
 func (s *File) writeAtomic(path string, data []byte) error {
-	tmp, err := s.writeTemp(data)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, data, 0o600, ""); err != nil {
 		return fmt.Errorf("keychain: file: %v", err)
 	}
-	atomicfile.RemoveStale(s.dir, ".tmp-*", time.Now()) // a killed writer's
 	return nil
 }
 

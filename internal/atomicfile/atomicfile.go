@@ -1,8 +1,11 @@
 package atomicfile
 
 import (
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 )
 
@@ -10,6 +13,100 @@ import (
 // dead writer's: writes take milliseconds, so a minute is far past any
 // live one.
 const StaleAge = time.Minute
+
+// TempPattern is the default name of temporary files.
+const TempPattern = ".tmp-*"
+
+// Write replaces path with data so that a reader (or a crash) sees the old
+// content or the new, never a mix: a temporary file in the same directory
+// named by pattern (TempPattern when empty), with mode perm, written and
+// fsynced, renamed over path, then the directory fsynced. Temporary files
+// a killed writer left behind (older than StaleAge) are removed.
+func Write(path string, data []byte, perm fs.FileMode, pattern string) (err error) {
+	if pattern == "" {
+		pattern = TempPattern
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	// Windows has no mode bits beyond read-only; the directory's ACL rules.
+	if err = f.Chmod(perm); err != nil && runtime.GOOS != "windows" {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("write %s: sync: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	RemoveStale(dir, pattern, time.Now())
+	return syncDir(dir)
+}
+
+// Create writes a new file at path with data, complete or not at all, and
+// fails with an error matching fs.ErrExist when path exists: of two
+// writers racing to create it, one wins and the other sees its file.
+func Create(path string, data []byte, perm fs.FileMode, pattern string) (err error) {
+	if pattern == "" {
+		pattern = TempPattern
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err = f.Chmod(perm); err != nil && runtime.GOOS != "windows" {
+		f.Close()
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if _, err = f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename in dir durable. Windows cannot open a directory
+// for syncing, and NTFS journals renames.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
 
 // RemoveStale removes the files in dir matching pattern (a filepath.Match
 // pattern such as ".tmp-*") that are older than StaleAge. Errors are

@@ -139,28 +139,7 @@ func Remember(dataDir, profile, key, fp string, window time.Duration) error {
 	if err != nil {
 		return err
 	}
-	target := aliasPath(dataDir, profile)
-	tmp, err := os.CreateTemp(dir, ".alias-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return err
-	}
-	atomicfile.RemoveStale(dir, ".alias-*", time.Now()) // a killed writer's
-	return nil
+	return atomicfile.Write(aliasPath(dataDir, profile), b, 0o600, ".alias-*")
 }
 
 // Forget removes a profile's alias.
