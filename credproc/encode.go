@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stslib/stslib-proc/inifile"
 	"github.com/stslib/stslib-proc/internal/record"
 )
 
@@ -143,9 +144,9 @@ func shQuote(s string) string {
 // ignores.
 func iniKeys(c *Credentials) [][2]string {
 	return [][2]string{
-		{"aws_access_key_id", c.AccessKey},
-		{"aws_secret_access_key", string(c.SecretKey)},
-		{"aws_session_token", string(c.Session)},
+		{inifile.KeyAccessKeyID, c.AccessKey},
+		{inifile.KeySecretAccessKey, string(c.SecretKey)},
+		{inifile.KeySessionToken, string(c.Session)},
 		{"x_stslib_expiration", rfc3339(c.End)},
 	}
 }

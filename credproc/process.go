@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/stslib/stslib-proc/internal/record"
 )
 
 // EnvActive is set in the environment of every process stslib-proc starts
@@ -343,28 +344,12 @@ func roundDuration(d time.Duration) string {
 // processCredentials parses another tool's credential_process output.
 // A parse error never quotes the output (the SDK's does; it leaks secrets).
 func processCredentials(profile string, out []byte) (*Credentials, error) {
-	var p struct {
-		Version         int
-		AccessKeyID     string `json:"AccessKeyId"`
-		SecretAccessKey string
-		SessionToken    string
-		Expiration      string
+	r, err := record.ReadProcessJSON(out)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: credential_process %w", profile, err)
 	}
-	if err := json.Unmarshal(out, &p); err != nil {
-		return nil, fmt.Errorf("profile %s: credential_process output is not valid JSON", profile)
-	}
-	if p.Version != 1 || p.AccessKeyID == "" || p.SecretAccessKey == "" {
-		return nil, fmt.Errorf("profile %s: credential_process output lacks Version 1, AccessKeyId or SecretAccessKey", profile)
-	}
-	c := &Credentials{Profile: profile, AccessKey: p.AccessKeyID, SecretKey: Secret(p.SecretAccessKey), Session: Secret(p.SessionToken)}
-	if p.Expiration != "" {
-		t, err := time.Parse(time.RFC3339, p.Expiration)
-		if err != nil {
-			return nil, fmt.Errorf("profile %s: credential_process Expiration is not RFC 3339", profile)
-		}
-		c.End = t
-	}
-	return c, nil
+	return &Credentials{Profile: profile, AccessKey: r.AccessKey, SecretKey: Secret(r.SecretKey), Session: Secret(r.Session),
+		End: r.End, AccountID: r.AccountID}, nil
 }
 
 // ValidMFACode reports whether s is a 6-digit code.

@@ -687,7 +687,7 @@ func isSerialChar(r rune) bool     { return isWordChar(r) || strings.ContainsRun
 
 // hasStaticKeys is botocore's _has_static_credentials: either key present.
 func hasStaticKeys(rp *rawProfile) bool {
-	return rp.has("aws_access_key_id") || rp.has("aws_secret_access_key")
+	return rp.has(inifile.KeyAccessKeyID) || rp.has(inifile.KeySecretAccessKey)
 }
 
 // duration reads duration_seconds as botocore does: int() of the value,
@@ -792,7 +792,7 @@ func (r *Resolver) source(name string, seen []string) (*Profile, error) {
 	case rp.has("sso_role_name") || rp.has("sso_account_id"):
 		return nil, fmt.Errorf("profile %s%s (%s): an IAM Identity Center (SSO) profile cannot start an MFA session: give the source profile long-term keys", name, via, rp.file)
 	}
-	if c := r.creds[name]; c.has("aws_access_key_id") {
+	if c := r.creds[name]; c.has(inifile.KeyAccessKeyID) {
 		return p, r.staticKeys(p, c)
 	}
 	if p.CredentialProcess != "" {
@@ -802,7 +802,7 @@ func (r *Resolver) source(name string, seen []string) (*Profile, error) {
 		p.kind = kindProcess
 		return p, nil
 	}
-	if c := r.config[name]; c.has("aws_access_key_id") {
+	if c := r.config[name]; c.has(inifile.KeyAccessKeyID) {
 		return p, r.staticKeys(p, c)
 	}
 	return nil, fmt.Errorf("profile %s%s (%s): %w: add aws_access_key_id and aws_secret_access_key to [%s] in %s", name, via, rp.file, ErrNoSource, name, r.CredentialsFile)
@@ -814,11 +814,11 @@ func (r *Resolver) staticKeys(p *Profile, rp *rawProfile) error {
 	k := &staticKeys{}
 	var ok bool
 	var err error
-	if k.id, _, err = scalar(p.Name, rp, "aws_access_key_id"); err != nil {
+	if k.id, _, err = scalar(p.Name, rp, inifile.KeyAccessKeyID); err != nil {
 		return err
 	}
 	var secret string
-	if secret, ok, err = scalar(p.Name, rp, "aws_secret_access_key"); err != nil {
+	if secret, ok, err = scalar(p.Name, rp, inifile.KeySecretAccessKey); err != nil {
 		return err
 	}
 	if !ok {
@@ -828,7 +828,7 @@ func (r *Resolver) staticKeys(p *Profile, rp *rawProfile) error {
 		return fmt.Errorf("profile %s (%s): %w: aws_access_key_id or aws_secret_access_key is empty", p.Name, rp.file, ErrNoSource)
 	}
 	k.secret = Secret(secret)
-	for _, key := range []string{"aws_security_token", "aws_session_token"} {
+	for _, key := range []string{inifile.KeySecurityToken, inifile.KeySessionToken} {
 		if v, ok, err := scalar(p.Name, rp, key); err != nil {
 			return err
 		} else if ok {

@@ -41,13 +41,24 @@ type Section struct {
 	Comment string
 }
 
+// The credentials-file keys, as the AWS CLI and SDKs name them: the one
+// list every reader and writer of those files uses.
+const (
+	KeyAccessKeyID     = "aws_access_key_id"
+	KeySecretAccessKey = "aws_secret_access_key"
+	KeySessionToken    = "aws_session_token"
+	// KeySecurityToken is the older name of the session token; botocore
+	// reads it first.
+	KeySecurityToken = "aws_security_token"
+)
+
 // CredentialKeys returns the keys of an [sts-NAME] section in the order the
 // package documents: access key ID, secret key, session token, expiry.
 func CredentialKeys(accessKeyID, secretAccessKey, sessionToken string, expires time.Time) []KV {
 	return []KV{
-		{"aws_access_key_id", accessKeyID},
-		{"aws_secret_access_key", secretAccessKey},
-		{"aws_session_token", sessionToken},
+		{KeyAccessKeyID, accessKeyID},
+		{KeySecretAccessKey, secretAccessKey},
+		{KeySessionToken, sessionToken},
 		{ExpirationKey, expires.UTC().Format(time.RFC3339)},
 	}
 }

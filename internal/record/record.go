@@ -77,3 +77,32 @@ func WriteProcessJSON(w io.Writer, r Record) error {
 	_, err = w.Write(append(b, '\n'))
 	return err
 }
+
+// Errors of ReadProcessJSON; they never quote the output.
+var (
+	ErrProcessJSON    = errors.New("output is not valid JSON")
+	ErrProcessFields  = errors.New("output lacks Version 1, AccessKeyId or SecretAccessKey")
+	ErrProcessExpires = errors.New("Expiration is not RFC 3339")
+)
+
+// ReadProcessJSON parses credential_process Version 1 JSON, as another
+// tool's credential_process prints it: the same wire type WriteProcessJSON
+// writes.
+func ReadProcessJSON(data []byte) (Record, error) {
+	var p process
+	if err := json.Unmarshal(data, &p); err != nil {
+		return Record{}, ErrProcessJSON
+	}
+	if p.Version != 1 || p.AccessKeyID == "" || p.SecretAccessKey == "" {
+		return Record{}, ErrProcessFields
+	}
+	r := Record{AccessKey: p.AccessKeyID, SecretKey: p.SecretAccessKey, Session: p.SessionToken, AccountID: p.AccountID}
+	if p.Expiration != "" {
+		t, err := time.Parse(time.RFC3339, p.Expiration)
+		if err != nil {
+			return Record{}, ErrProcessExpires
+		}
+		r.End = t.UTC()
+	}
+	return r, nil
+}
