@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -31,11 +33,32 @@ func (c *configureCmd) Help() string {
 // sh -c, and credproc.SplitCommand all read the same four words. On
 // Windows (botocore's own splitting, cmd.exe /C) double quotes are used.
 func processLine(role string, windows bool) (string, error) {
+	return processLineFor("stslib-proc", role, windows)
+}
+
+// processLineFor is processLine for another program name: configure writes
+// stslib-proc-fast, the warm path's own binary, when it is installed
+// beside stslib-proc.
+func processLineFor(program, role string, windows bool) (string, error) {
 	q, err := quoteArg(role, windows)
 	if err != nil {
 		return "", fmt.Errorf("profile %s: %v", role, err)
 	}
-	return "stslib-proc process -- " + q, nil
+	return program + " process -- " + q, nil
+}
+
+// fastInstalled reports whether stslib-proc-fast sits beside this binary.
+func fastInstalled() bool {
+	exe, err := os.Executable()
+	if err != nil {
+		return false
+	}
+	name := "stslib-proc-fast"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	st, err := os.Stat(filepath.Join(filepath.Dir(exe), name))
+	return err == nil && st.Mode().IsRegular()
 }
 
 // quoteArg quotes s as Python's shlex.quote does: as it is when it is made
@@ -96,7 +119,11 @@ func (c *configureCmd) Run(d *deps) error {
 		if err := inifile.ValidName("profile " + name); err != nil {
 			return fmt.Errorf("profile %s: %v", name, err)
 		}
-		line, err := processLine(role, runtime.GOOS == "windows")
+		program := "stslib-proc"
+		if d.FastInstalled != nil && d.FastInstalled() {
+			program = "stslib-proc-fast"
+		}
+		line, err := processLineFor(program, role, runtime.GOOS == "windows")
 		if err != nil {
 			return err
 		}

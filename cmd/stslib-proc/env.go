@@ -27,6 +27,9 @@ type deps struct {
 	Debug bool
 	// Interactive reports whether a person may be asked (a terminal).
 	Interactive func() bool
+	// FastInstalled reports whether stslib-proc-fast is installed beside
+	// this binary (configure then writes it); nil means no.
+	FastInstalled func() bool
 	// keyringFlag is --keyring.
 	keyringFlag string
 	// homeErr says why Home is unknown; run refuses the commands that
@@ -38,7 +41,7 @@ func osDeps() *deps {
 	home, err := osHome(os.Getenv)
 	return &deps{
 		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Environ: os.Environ,
-		Now: time.Now, Home: home, homeErr: err,
+		Now: time.Now, Home: home, homeErr: err, FastInstalled: fastInstalled,
 		// STSLIB_NONINTERACTIVE=1 never asks, even with a terminal (CI,
 		// scripts, tests run from a terminal).
 		Interactive: func() bool { return os.Getenv("STSLIB_NONINTERACTIVE") != "1" && tty.Available() },
