@@ -3,8 +3,8 @@ package testenv
 import (
 	"strings"
 
-	"github.com/stslib/stslib-proc/serve/warm"
 	"github.com/stslib/stslib-proc/keychain/kernel"
+	"github.com/stslib/stslib-proc/serve/warm"
 )
 
 // RemoveKernelRecords removes every record that stslib-proc runs over
