@@ -82,7 +82,7 @@ func WriteProcessJSON(w io.Writer, r Record) error {
 var (
 	ErrProcessJSON    = errors.New("output is not valid JSON")
 	ErrProcessFields  = errors.New("output lacks Version 1, AccessKeyId or SecretAccessKey")
-	ErrProcessExpires = errors.New("Expiration is not RFC 3339")
+	ErrProcessExpires = errors.New("output's Expiration is not RFC 3339")
 )
 
 // ReadProcessJSON parses credential_process Version 1 JSON, as another
