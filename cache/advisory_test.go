@@ -133,3 +133,52 @@ func TestStoreFailureIsNotARefreshFailure(t *testing.T) {
 		t.Fatalf("got %v %v %v", e, warn, err)
 	}
 }
+
+// TestWindowsFollowTheRecordsLifetime: a record STS issued for 60 s (even
+// if an hour was asked) gets a 30-s window and a 40-s refresh-ahead band,
+// not the 15-minute default that would refresh it on every call.
+func TestWindowsFollowTheRecordsLifetime(t *testing.T) {
+	start := t0
+	e := &Entry{Key: testKey, Start: start, Expires: start.Add(time.Minute)}
+	def := 15 * time.Minute
+	for _, tt := range []struct {
+		left           time.Duration
+		fresh, inAhead bool
+	}{
+		{59 * time.Second, true, false},
+		{40*time.Second + time.Nanosecond, true, false},
+		{40 * time.Second, true, true},
+		{30*time.Second + time.Nanosecond, true, true},
+		{30 * time.Second, false, true},
+	} {
+		now := e.Expires.Add(-tt.left)
+		if got := fresh(e, Window, def, now); got != tt.fresh {
+			t.Errorf("%v left: fresh %v, want %v", tt.left, got, tt.fresh)
+		}
+		if got := NeedsAhead(e, def, now); got != tt.inAhead {
+			t.Errorf("%v left: in the ahead band %v, want %v", tt.left, got, tt.inAhead)
+		}
+	}
+	if a := Ahead(time.Hour, def); a != 30*time.Minute {
+		t.Errorf("Ahead(1h) = %v, want 30m", a)
+	}
+}
+
+// TestFetchAheadRefreshesInTheBand: Fetch serves a record inside its ahead
+// band, FetchAhead refreshes it.
+func TestFetchAheadRefreshesInTheBand(t *testing.T) {
+	cc, _, _, clk := newTestCache(t)
+	exp := t0.Add(time.Hour)
+	if err := cc.Put(entry("old", exp)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(exp.Add(-20 * time.Minute)) // inside the 30-min band, outside the 15-min window
+	calls := 0
+	refresh := func(context.Context, *Entry) (*Entry, error) { calls++; return entry("new", exp.Add(time.Hour)), nil }
+	if e, _, err := cc.Fetch(context.Background(), testKey, 15*time.Minute, refresh); err != nil || string(e.Data) != "old" || calls != 0 {
+		t.Fatalf("Fetch: %v %v calls=%d; want the current record", e, err, calls)
+	}
+	if e, _, err := cc.FetchAhead(context.Background(), testKey, 15*time.Minute, refresh); err != nil || string(e.Data) != "new" || calls != 1 {
+		t.Fatalf("FetchAhead: %v %v calls=%d; want a refresh", e, err, calls)
+	}
+}

@@ -169,12 +169,38 @@ func Window(lifetime, def time.Duration) time.Duration {
 	return lifetime / 2
 }
 
-// fresh reports whether e may be served without refreshing at now.
-func fresh(e *Entry, window time.Duration, now time.Time) bool {
-	if window < 0 {
-		window = 0
+// Ahead returns the refresh-ahead band for credentials that live
+// lifetime: a record with less than this left is still served, and a
+// refresh is started in the background, so that it is replaced before
+// it reaches Window (where a caller would wait for the refresh). It is
+// Window plus a third of the rest of the lifetime: 30 min for a 1-hour
+// role with the default window, 40 s for a 60-s one.
+func Ahead(lifetime, def time.Duration) time.Duration {
+	w := Window(lifetime, def)
+	if lifetime <= w {
+		return w
 	}
-	return now.Before(e.Expires.Add(-window))
+	return w + (lifetime-w)/3
+}
+
+// band picks Window or Ahead.
+type band func(lifetime, def time.Duration) time.Duration
+
+// fresh reports whether e may be served without refreshing at now: more
+// than the band of its own lifetime (Expires - Start, as STS issued it,
+// never the duration asked for) is left.
+func fresh(e *Entry, b band, def time.Duration, now time.Time) bool {
+	w := b(e.Expires.Sub(e.Start), def)
+	if w < 0 {
+		w = 0
+	}
+	return now.Before(e.Expires.Add(-w))
+}
+
+// NeedsAhead reports whether e is inside its refresh-ahead band at now
+// (def is the configured window, as for Fetch).
+func NeedsAhead(e *Entry, def time.Duration, now time.Time) bool {
+	return !fresh(e, Ahead, def, now)
 }
 
 // name is the file name stem for key: fixed length, no path characters.
@@ -548,21 +574,22 @@ func tryLock(ctx context.Context, fl *flock.Flock) (bool, error) {
 // says it is fresh (more than window left) and a tier holds it, without
 // taking a lock or refreshing. It reads the index and the hot tier, and the
 // durable backend only when the hot tier misses. Anything else is ErrMiss.
-func (c *Cache) Peek(key string, window time.Duration) (*Entry, error) {
+func (c *Cache) Peek(key string, def time.Duration) (*Entry, error) {
 	now := c.now()
 	ie, err := c.readIndex(key)
-	if err != nil || !fresh(&Entry{Expires: ie.Expires}, window, now) {
+	if err != nil || !fresh(&Entry{Start: ie.Start, Expires: ie.Expires}, Window, def, now) {
 		return nil, ErrMiss
 	}
-	e, err := c.load(key, now, func(e *Entry) bool { return fresh(e, window, now) })
+	e, err := c.load(key, now, func(e *Entry) bool { return fresh(e, Window, def, now) })
 	if err != nil {
 		return nil, ErrMiss
 	}
 	return e, nil
 }
 
-// Fetch returns a fresh record for key (now < Expires - window), calling
-// refresh at most once across all processes sharing Dir.
+// Fetch returns a fresh record for key (more than [Window] of its own
+// lifetime left, def being the configured window), calling refresh at
+// most once across all processes sharing Dir.
 //
 // Warm path: when the index names a fresh record, Fetch reads it from Hot
 // (or Backend, refilling Hot) and returns without locking. Otherwise it
@@ -577,12 +604,28 @@ func (c *Cache) Peek(key string, window time.Duration) (*Entry, error) {
 // with ErrBackoff as warn. If the record is expired, the failure is
 // returned as err. If the new record cannot be stored, it is returned with
 // a *StoreError as warn.
-func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
+func (c *Cache) Fetch(ctx context.Context, key string, def time.Duration,
 	refresh func(ctx context.Context, stale *Entry) (*Entry, error)) (e *Entry, warn error, err error) {
-	if e, err := c.Peek(key, window); err == nil {
-		return e, nil, nil
-	}
+	return c.fetch(ctx, key, Window, def, refresh)
+}
+
+// FetchAhead is Fetch with the refresh-ahead band: it refreshes a record
+// as soon as it enters [Ahead] of its lifetime. Background refreshers call
+// it; since the record is still valid then, the refresh is bounded by
+// AdvisoryTimeout, and single-flight across processes as Fetch is.
+func (c *Cache) FetchAhead(ctx context.Context, key string, def time.Duration,
+	refresh func(ctx context.Context, stale *Entry) (*Entry, error)) (e *Entry, warn error, err error) {
+	return c.fetch(ctx, key, Ahead, def, refresh)
+}
+
+func (c *Cache) fetch(ctx context.Context, key string, b band, def time.Duration,
+	refresh func(ctx context.Context, stale *Entry) (*Entry, error)) (e *Entry, warn error, err error) {
 	now := c.now()
+	if ie, err := c.readIndex(key); err == nil && fresh(&Entry{Start: ie.Start, Expires: ie.Expires}, b, def, now) {
+		if e, err := c.load(key, now, func(e *Entry) bool { return fresh(e, b, def, now) }); err == nil {
+			return e, nil, nil
+		}
+	}
 	valid, _ := c.Get(key) // nil unless a still-valid record exists
 	if valid != nil {
 		if c.failedRecently(key, now) {
@@ -611,7 +654,7 @@ func (c *Cache) Fetch(ctx context.Context, key string, window time.Duration,
 	if _, err := c.readIndex(key); err == nil {
 		stale, _ = c.load(key, now, func(*Entry) bool { return true })
 	}
-	if stale != nil && fresh(stale, window, now) {
+	if stale != nil && fresh(stale, b, def, now) {
 		return stale, nil, nil // another process refreshed it
 	}
 	e, rerr := refresh(ctx, stale)

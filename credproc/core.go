@@ -166,8 +166,10 @@ func (c *Core) Role(ctx context.Context, profile string) (*Credentials, error) {
 	return creds, err
 }
 
-// Slot is where a role's credentials live in the cache: the key and the
-// refresh window, computed once for each call (see [Core.RoleSlot]).
+// Slot is where a role's credentials live in the cache: the key, and the
+// configured refresh window from which each record's own window and
+// refresh-ahead band are scaled ([cache.Window], [cache.Ahead]); computed
+// once for each call (see [Core.RoleSlot]).
 type Slot struct {
 	Key    string
 	Window time.Duration
@@ -195,7 +197,7 @@ func (c *Core) RoleSlot(ctx context.Context, profile string) (*Credentials, Slot
 // one place either is worked out.
 func (c *Core) slot(p *Profile) (Slot, int32) {
 	dur := c.roleDuration(p)
-	return Slot{Key: p.CacheKey(), Window: c.Window(time.Duration(dur) * time.Second)}, dur
+	return Slot{Key: p.CacheKey(), Window: c.opts.Config.RefreshWindow}, dur
 }
 
 // roleDuration is the lifetime asked of AssumeRole: duration_seconds
@@ -222,7 +224,48 @@ func (c *Core) Window(lifetime time.Duration) time.Duration {
 }
 
 func (c *Core) role(ctx context.Context, p *Profile, slot Slot, dur int32) (*Credentials, error) {
-	e, warn, err := c.opts.Cache.Fetch(ctx, slot.Key, slot.Window,
+	e, warn, err := c.roleWith(ctx, p, slot, dur, c.opts.Cache.Fetch)
+	return c.served(p.Name, e, warn, err)
+}
+
+// RefreshAhead refreshes a role's credentials when they are inside their
+// refresh-ahead band (see [cache.Ahead]), so that the next call finds new
+// ones; otherwise it does nothing. It never prompts: a session that needs
+// an MFA code is an error. Background refreshers (a detached stslib-proc,
+// exec's and serve's endpoints) call it.
+func (c *Core) RefreshAhead(ctx context.Context, profile string) (*Credentials, error) {
+	r, err := c.Resolver()
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Resolve(profile)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	slot, dur := c.slot(p)
+	e, warn, err := c.roleWith(context.WithValue(ctx, noPromptKey{}, true), p, slot, dur, c.opts.Cache.FetchAhead)
+	var se *cache.StoreError
+	switch {
+	case err != nil:
+		return nil, err
+	case warn != nil && !errors.As(warn, &se):
+		// The current record is still valid, but the refresh failed (or
+		// failed less than a minute ago): the caller logs it.
+		return nil, fmt.Errorf("profile %s: refresh ahead: %w", p.Name, warn)
+	}
+	return c.served(p.Name, e, warn, nil)
+}
+
+// noPromptKey marks a context in which nobody may be asked for a code.
+type noPromptKey struct{}
+
+type fetchFunc func(ctx context.Context, key string, def time.Duration,
+	refresh func(context.Context, *cache.Entry) (*cache.Entry, error)) (*cache.Entry, error, error)
+
+func (c *Core) roleWith(ctx context.Context, p *Profile, slot Slot, dur int32, fetch fetchFunc) (*cache.Entry, error, error) {
+	return fetch(ctx, slot.Key, slot.Window,
 		func(ctx context.Context, stale *cache.Entry) (*cache.Entry, error) {
 			creds, err := c.assume(ctx, p, dur)
 			if err != nil {
@@ -230,7 +273,6 @@ func (c *Core) role(ctx context.Context, p *Profile, slot Slot, dur int32) (*Cre
 			}
 			return c.entry(slot.Key, "vault", p.Name, creds)
 		})
-	return c.served(p.Name, e, warn, err)
 }
 
 func (c *Core) served(profile string, e *cache.Entry, warn, err error) (*Credentials, error) {
@@ -374,7 +416,7 @@ func (c *Core) session(ctx context.Context, p *Profile, base *Credentials, force
 		}
 		return decodeRecord(root.Name, e.Data)
 	}
-	e, warn, err := c.opts.Cache.Fetch(ctx, key, c.Window(dur), refresh)
+	e, warn, err := c.opts.Cache.Fetch(ctx, key, c.opts.Config.RefreshWindow, refresh)
 	return c.served(root.Name, e, warn, err)
 }
 
@@ -446,7 +488,7 @@ func (c *Core) mfaCode(ctx context.Context, p *Profile, serial string) (string, 
 		if err != nil {
 			return "", err
 		}
-	case c.opts.Prompt != nil:
+	case c.opts.Prompt != nil && ctx.Value(noPromptKey{}) == nil:
 		var err error
 		code, err = c.opts.Prompt(ctx, root.Name, serial)
 		if err != nil {

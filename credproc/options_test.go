@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -44,5 +45,38 @@ func TestPartialConfigGetsDefaults(t *testing.T) {
 	}
 	if c.Key("x") != "mine-x" {
 		t.Errorf("Key = %q", c.Key("x"))
+	}
+}
+
+// TestRefreshAhead: RefreshAhead renews a role inside its ahead band and
+// leaves it alone before; it never prompts.
+func TestRefreshAhead(t *testing.T) {
+	prompted := false
+	core, f, clk := newTestCore(t, func(o *Options) {
+		o.Prompt = func(context.Context, string, string) (string, error) { prompted = true; return "654321", nil }
+	})
+	ctx := context.Background()
+	first, err := core.Role(ctx, "DynamoDBRole-dev") // 1800 s, window 15 min, ahead band 20 min
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(5 * time.Minute) // 25 min left: before the band
+	if c, err := core.RefreshAhead(ctx, "DynamoDBRole-dev"); err != nil || c.AccessKey != first.AccessKey {
+		t.Fatalf("before the band: %v %v", c, err)
+	}
+	clk.Add(6 * time.Minute) // 19 min left: in the band
+	c, err := core.RefreshAhead(ctx, "DynamoDBRole-dev")
+	if err != nil || c.AccessKey == first.AccessKey {
+		t.Fatalf("in the band: %v, %v; want new credentials", c, err)
+	}
+	if _, ar := f.counts(); ar != 2 {
+		t.Errorf("AssumeRole %d, want 2", ar)
+	}
+	// With the session gone, the refresh fails rather than prompt.
+	core.opts.MFACode = ""
+	dropSessions(t, core.opts.Cache)
+	clk.Add(15 * time.Minute)
+	if _, err := core.RefreshAhead(ctx, "DynamoDBRole-dev"); err == nil || prompted {
+		t.Errorf("no session: err %v, prompted %v; want an error and no prompt", err, prompted)
 	}
 }
