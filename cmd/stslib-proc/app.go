@@ -29,6 +29,8 @@ const (
 type cli struct {
 	Debug   bool   `help:"Log each STS call (action, profile, duration, outcome) to stderr. Never logs secrets."`
 	Keyring string `help:"Keyring backend: auto, os, file or memory (default: config.yml's keyring, or STSLIB_KEYRING)." enum:"auto,os,file,memory," default:""`
+	// ShowVersion is --version, the same as the version command.
+	ShowVersion kong.VersionFlag `name:"version" help:"Print the version, commit and build date, and exit."`
 
 	Process    processCmd    `cmd:"" default:"withargs" help:"Print credential_process JSON for a role profile (the default command)."`
 	Get        getCmd        `cmd:"" help:"Print credentials for role profiles, keyed sts-<profile>."`
@@ -83,6 +85,7 @@ func run(args []string, d *deps) int {
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Bind(d),
+		kong.Vars{"version": currentBuild().String()},
 	)
 	if err != nil {
 		fmt.Fprintf(d.Stderr, "stslib-proc: error: %v\n", err)
@@ -123,7 +126,7 @@ func roleProfileFile(d *deps, name string) string {
 // directory: all but version and help.
 func needsHome(args []string) bool {
 	for _, a := range args {
-		if a == "--help" || a == "-h" {
+		if a == "--help" || a == "-h" || a == "--version" {
 			return false
 		}
 	}
@@ -198,18 +201,6 @@ func hints(err error) []string {
 // signalContext is cancelled on SIGINT and SIGTERM.
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-}
-
-type versionCmd struct{}
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-func (versionCmd) Help() string { return "Example:\n  stslib-proc version" }
-
-func (versionCmd) Run(d *deps) error {
-	_, err := fmt.Fprintf(d.Stdout, "stslib-proc %s\n", version)
-	return err
 }
 
 // escapeControls shows control characters other than newline and tab
