@@ -14,6 +14,9 @@ import (
 
 type completionCmd struct {
 	Shell string `arg:"" enum:"bash,zsh,fish" help:"bash, zsh or fish."`
+	// Bin is for packagers: the scripts in release archives and packages
+	// run "stslib-proc" from PATH, not the path of the binary that wrote them.
+	Bin string `help:"The command the script runs to complete (default: this binary's path)." placeholder:"PATH"`
 }
 
 func (c *completionCmd) Help() string {
@@ -41,7 +44,9 @@ complete -f -c stslib-proc -a "(__complete_stslib_proc)"
 
 func (c *completionCmd) Run(d *deps) error {
 	bin, err := os.Executable()
-	if err != nil {
+	if c.Bin != "" {
+		bin = c.Bin
+	} else if err != nil {
 		bin = "stslib-proc"
 	}
 	_, err = fmt.Fprint(d.Stdout, completionScript(c.Shell, bin))

@@ -76,3 +76,24 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletionBinFlag: release archives and packages ship scripts made
+// with --bin stslib-proc, which run the stslib-proc on PATH rather than the
+// path of the binary that wrote them.
+func TestCompletionBinFlag(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			d := &deps{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Home: t.TempDir()}
+			if code := run([]string{"completion", shell, "--bin", "stslib-proc"}, d); code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			if want := completionScript(shell, "stslib-proc"); stdout.String() != want {
+				t.Errorf("script:\n%s\nwant:\n%s", stdout.String(), want)
+			}
+			if strings.Contains(stdout.String(), "/") {
+				t.Errorf("script names a path:\n%s", stdout.String())
+			}
+		})
+	}
+}
