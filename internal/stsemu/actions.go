@@ -355,7 +355,7 @@ func (s *Server) assumeRole(c caller, p url.Values, reqID string) ([]byte, *apiE
 	if d > max {
 		return nil, errValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
-	cred := s.issue(&issued{User: c.user, Role: role, SessionName: session, MFA: mfa}, d)
+	cred := s.issue(&issued{User: c.user, Role: role, SessionName: session, MFA: mfa, Chained: c.cred != nil}, d)
 	type assumedRoleUser struct {
 		AssumedRoleID string `xml:"AssumedRoleId"`
 		Arn           string

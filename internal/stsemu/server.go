@@ -41,6 +41,7 @@ type Server struct {
 	calls     []Call
 	issued    map[string]*issued        // by temporary access key ID
 	usedSteps map[string]map[int64]bool // by user ARN: TOTP steps already used
+	fed       federation                // the federation endpoint (federation.go)
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -59,6 +60,7 @@ type issued struct {
 	Role        *Role  // nil for GetSessionToken credentials
 	SessionName string // AssumeRole RoleSessionName
 	MFA         bool   // the session was MFA-authenticated
+	Chained     bool   // AssumeRole called with temporary credentials (role chaining)
 }
 
 // Call is one request to an STS action as the emulator saw it.
@@ -249,10 +251,15 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// ServeHTTP answers STS Query requests and the /__ control endpoints.
+// ServeHTTP answers STS Query requests, the federation endpoint
+// (federation.go) and the /__ control endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/__") {
 		s.serveControl(w, r)
+		return
+	}
+	if r.URL.Path == FederationPath {
+		s.serveFederation(w, r)
 		return
 	}
 	reqID := newRequestID()
