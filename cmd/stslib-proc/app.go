@@ -15,6 +15,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/stslib/stslib-proc/credproc"
+	"github.com/stslib/stslib-proc/internal/signin"
 	"github.com/stslib/stslib-proc/serve/warm"
 )
 
@@ -39,6 +40,7 @@ type cli struct {
 	Clear      clearCmd      `cmd:"" help:"Forget cached credentials (and, with --sections, remove synced sections)."`
 	Sync       syncCmd       `cmd:"" help:"Write sts-<profile> sections into the AWS credentials file."`
 	Configure  configureCmd  `cmd:"" help:"Add profiles that run stslib-proc to the AWS config file."`
+	Console    consoleCmd    `cmd:"" help:"Sign in to the AWS web console as a role (opens the browser, or --print)."`
 	Demo       demoCmd       `cmd:"" help:"Run the whole flow against a built-in STS emulator, with no AWS account."`
 	Version    versionCmd    `cmd:"" help:"Print the version."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
@@ -192,6 +194,8 @@ func hints(err error) []string {
 		return []string{"role profiles need role_arn and source_profile in the AWS config file; 'aws configure list-profiles' lists them"}
 	case errors.Is(err, credproc.ErrRecursion):
 		return []string{"the profile with credential_process = stslib-proc ROLE must not be used as a source_profile"}
+	case errors.Is(err, signin.ErrNoOpener):
+		return []string{noOpenerHint}
 	case errors.Is(err, credproc.ErrNoSource):
 		return []string{"the source profile needs long-term keys (aws_access_key_id, aws_secret_access_key)"}
 	}

@@ -18,7 +18,7 @@ type demoCmd struct {
 
 func (c *demoCmd) Help() string {
 	return "Starts the built-in STS emulator, writes stslib's example profiles into a temporary HOME,\n" +
-		"and runs login, get (vault and boto), a credential_process call, sync and status.\n\n" +
+		"and runs login, get (vault and boto), a credential_process call, sync, status and console --print.\n\n" +
 		"Example:\n  go run ./cmd/stslib-proc demo"
 }
 
@@ -163,6 +163,12 @@ func (c *demoCmd) Run(d *deps) error {
 	}
 	fmt.Fprintf(out, "\n== ~/.aws/credentials after sync (the user's section is untouched)\n%s", body)
 	if err := step("what is cached, and when it expires", "status"); err != nil {
+		return err
+	}
+	// The emulator plays the federation endpoint too; the printed URL
+	// names the real sign-in host, so it works only against real AWS.
+	env[federationEnv] = emu.URL() + stsemu.FederationPath
+	if err := step("a console sign-in URL for a role, from the cached credentials (the emulator answers getSigninToken)", "console", "DynamoDBRole-dev", "--print"); err != nil {
 		return err
 	}
 	stats := emu.Stats()

@@ -16,7 +16,7 @@ import (
 // word among them runs the command, never serves a profile of that name.
 var Commands = map[string]bool{
 	"process": true, "get": true, "login": true, "status": true, "clear": true, "sync": true,
-	"configure": true, "demo": true, "version": true, "help": true, "completion": true,
+	"configure": true, "console": true, "demo": true, "version": true, "help": true, "completion": true,
 }
 
 // ProfileArg returns the profile of a credential_process command line:
