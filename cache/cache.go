@@ -397,6 +397,10 @@ func (c *Cache) Get(key string) (*Entry, error) {
 	return c.load(key, now, func(e *Entry) bool { return now.Before(e.Expires) })
 }
 
+// Index returns the non-secret index entry of key (its life, not its
+// data), or ErrMiss.
+func (c *Cache) Index(key string) (*IndexEntry, error) { return c.readIndex(key) }
+
 // Put stores e in Backend and Hot, then publishes it in the index.
 func (c *Cache) Put(e *Entry) error {
 	if e == nil || e.Key == "" {

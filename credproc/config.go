@@ -66,13 +66,17 @@ type Config struct {
 	// AllowMFASeedInArgs lets mfa_process carry a TOTP seed in its
 	// arguments (see ErrSeedInArgs): for single-user machines only.
 	AllowMFASeedInArgs bool
+	// SessionNotice: when the MFA session has less than this left, exec,
+	// serve and status say so, and tell a person to log in again
+	// (default 15 min).
+	SessionNotice time.Duration
 }
 
 // DefaultConfig returns the built-in defaults.
 func DefaultConfig() Config {
 	return Config{
 		Format: FormatVault, Prefix: "sts-", RefreshWindow: 15 * time.Minute,
-		Keyring: "auto", SessionDuration: 12 * time.Hour,
+		Keyring: "auto", SessionDuration: 12 * time.Hour, SessionNotice: 15 * time.Minute,
 	}
 }
 
@@ -156,6 +160,10 @@ func (c *Config) parse(path string, data []byte) error {
 			// GetSessionToken takes whole seconds from 900 to 129600.
 			if c.SessionDuration, err = parseDuration(v.Value); err != nil || c.SessionDuration < 15*time.Minute || c.SessionDuration > 36*time.Hour || c.SessionDuration%time.Second != 0 {
 				return bad("want whole seconds from 900 (15m) to 129600 (36h)")
+			}
+		case "session_notice":
+			if c.SessionNotice, err = parseDuration(v.Value); err != nil || c.SessionNotice < time.Minute || c.SessionNotice > 12*time.Hour {
+				return bad("want a duration from 1m to 12h, such as 15m")
 			}
 		case "source_profile":
 			c.SourceProfile = v.Value

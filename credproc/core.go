@@ -134,6 +134,9 @@ func (c Config) withDefaults() Config {
 	if c.SessionDuration == 0 {
 		c.SessionDuration = d.SessionDuration
 	}
+	if c.SessionNotice == 0 {
+		c.SessionNotice = d.SessionNotice
+	}
 	return c
 }
 
@@ -230,7 +233,8 @@ func (c *Core) role(ctx context.Context, p *Profile, slot Slot, dur int32) (*Cre
 
 // RefreshAhead refreshes a role's credentials when they are inside their
 // refresh-ahead band (see [cache.Ahead]), so that the next call finds new
-// ones; otherwise it does nothing. It never prompts: a session that needs
+// ones, and returns them; otherwise it does nothing and returns nil (it
+// then reads only the non-secret index). It never prompts: a session that needs
 // an MFA code is an error. Background refreshers (a detached stslib-proc,
 // exec's and serve's endpoints) call it.
 func (c *Core) RefreshAhead(ctx context.Context, profile string) (*Credentials, error) {
@@ -245,7 +249,11 @@ func (c *Core) RefreshAhead(ctx context.Context, profile string) (*Credentials, 
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	slot, dur := c.slot(p)
-	e, warn, err := c.roleWith(context.WithValue(ctx, noPromptKey{}, true), p, slot, dur, c.opts.Cache.FetchAhead)
+	if ie, err := c.opts.Cache.Index(slot.Key); err == nil &&
+		!cache.NeedsAhead(&cache.Entry{Start: ie.Start, Expires: ie.Expires}, slot.Window, c.opts.Now()) {
+		return nil, nil // not due: nothing read, nothing asked
+	}
+	e, warn, err := c.roleWith(WithoutPrompt(ctx), p, slot, dur, c.opts.Cache.FetchAhead)
 	var se *cache.StoreError
 	switch {
 	case err != nil:
@@ -256,6 +264,32 @@ func (c *Core) RefreshAhead(ctx context.Context, profile string) (*Credentials, 
 		return nil, fmt.Errorf("profile %s: refresh ahead: %w", p.Name, warn)
 	}
 	return c.served(p.Name, e, warn, nil)
+}
+
+// SessionEnd returns the source profile behind a role profile and when its
+// cached MFA session ends; ok is false when there is no session. It reads
+// only the non-secret index.
+func (c *Core) SessionEnd(profile string) (source string, end time.Time, ok bool, err error) {
+	r, err := c.Resolver()
+	if err != nil {
+		return "", time.Time{}, false, err
+	}
+	p, err := r.Resolve(profile)
+	if err != nil {
+		return "", time.Time{}, false, err
+	}
+	ie, err := c.opts.Cache.Index(p.SessionKey())
+	if err != nil {
+		return p.Root().Name, time.Time{}, false, nil
+	}
+	return p.Root().Name, ie.Expires, true, nil
+}
+
+// WithoutPrompt marks ctx so that no call made with it asks a person for
+// an MFA code (a credential endpoint answering an SDK, a background
+// refresh): a session that needs one is a NeedMFAError instead.
+func WithoutPrompt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noPromptKey{}, true)
 }
 
 // noPromptKey marks a context in which nobody may be asked for a code.

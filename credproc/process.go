@@ -110,6 +110,10 @@ const (
 // scrubbedEnv lists stslib-proc's own secrets: no child inherits them.
 var scrubbedEnv = []string{"STSLIB_FILE_PASSPHRASE", "STSLIB_MFA_CODE"}
 
+// SecretEnv returns the names of stslib-proc's own secret variables, which
+// no program it starts may inherit.
+func SecretEnv() []string { return slices.Clone(scrubbedEnv) }
+
 // errTimedOut and errFlood are the causes runCommand cancels a child with.
 var (
 	errTimedOut = errors.New("timed out")

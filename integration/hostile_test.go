@@ -252,7 +252,7 @@ func hostileCases() []hostileCase {
 			},
 			args:    []string{hostileRole},
 			want:    mustFail,
-			errWant: []string{"$CREDS", "line 3"},
+			errWant: []string{"$CREDS:3:"},
 		},
 		{
 			name: "config line without delimiter, sync",

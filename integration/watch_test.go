@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestSyncWatchFollowsConfig(t *testing.T) {
 	cmd.Env = w.Environ()
 	cmd.Dir = w.Dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	var stderr bytes.Buffer
+	var stderr lockedBuffer // read while the process writes
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -144,4 +145,22 @@ func TestSyncWatchFollowsConfig(t *testing.T) {
 	if !strings.Contains(stderr.String(), "removed [sts-Leaving]") {
 		t.Errorf("no log line for the removal:\n%s", stderr.String())
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -81,17 +81,23 @@ func (s *OS) call(op, key string, fn func() (string, error)) (string, error) {
 	}
 }
 
+// The go-keyring functions are read before the goroutine starts: a call
+// left running after its deadline must not read them later.
+
 func (s *OS) get(key string) (string, error) {
-	return s.call("get", key, func() (string, error) { return keyringGet(Service, key) })
+	get := keyringGet
+	return s.call("get", key, func() (string, error) { return get(Service, key) })
 }
 
 func (s *OS) set(key, v string) error {
-	_, err := s.call("set", key, func() (string, error) { return "", keyringSet(Service, key, v) })
+	set := keyringSet
+	_, err := s.call("set", key, func() (string, error) { return "", set(Service, key, v) })
 	return err
 }
 
 func (s *OS) del(key string) error {
-	_, err := s.call("delete", key, func() (string, error) { return "", keyringDelete(Service, key) })
+	del := keyringDelete
+	_, err := s.call("delete", key, func() (string, error) { return "", del(Service, key) })
 	return err
 }
 

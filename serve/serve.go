@@ -215,6 +215,7 @@ func Process(ctx context.Context, w io.Writer, env Env, profile, mfaCode string)
 	}
 	// Failing to remember is harmless: the next call is just slower.
 	_ = warm.Remember(r.DataDir, profile, slot.Key, fp, slot.Window)
+	refreshAheadIfDue(r, profile, creds, slot.Window)
 	return nil
 }
 

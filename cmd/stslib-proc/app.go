@@ -44,6 +44,11 @@ type cli struct {
 	Demo       demoCmd       `cmd:"" help:"Run the whole flow against a built-in STS emulator, with no AWS account."`
 	Version    versionCmd    `cmd:"" help:"Print the version."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
+
+	Exec  execCmd  `cmd:"" help:"Run a command with credentials for a role that stay valid for the whole session."`
+	Serve serveCmd `cmd:"" help:"Serve role credentials to containers and tools (ECS credential endpoint format)."`
+
+	RefreshAhead refreshAheadCmd `cmd:"" name:"refresh-ahead" hidden:"" help:"Renew a role ahead of its refresh window (run in the background)."`
 }
 
 // run is main without the process: it returns the exit code.
@@ -140,6 +145,10 @@ func needsHome(args []string) bool {
 func report(d *deps, err error) int {
 	if err == nil {
 		return exitOK
+	}
+	var child childExit
+	if errors.As(err, &child) {
+		return int(child) // exec: the child's status, and it spoke for itself
 	}
 	fmt.Fprintf(d.Stderr, "stslib-proc: error: %s\n", oneLine(err.Error()))
 	for _, h := range hints(err) {

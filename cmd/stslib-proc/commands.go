@@ -158,7 +158,15 @@ func (c *statusCmd) Run(d *deps) error {
 		// are ours).
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(l.Profile), printable(kindName(l.Kind)), paint(color, left, e.Config.RefreshWindow, when), printable(l.Backend))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if fails := e.RefreshFailures(now.Add(-24 * time.Hour)); len(fails) > 0 {
+		last := fails[len(fails)-1]
+		fmt.Fprintf(d.Stdout, "background refresh failed %d time(s) in the last 24 h; last, %s ago: %s: %s\n",
+			len(fails), humanDuration(now.Sub(last.Time)), printable(last.Profile), printable(last.Error))
+	}
+	return nil
 }
 
 func cmpString(a, b string) int {

@@ -239,7 +239,11 @@ func (s *Server) issue(c *issued, seconds int) *issued {
 	c.Token = "IQoJb3JpZ2luX2VjE" + base64.StdEncoding.EncodeToString(tok)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c.Expiry = time.Now().Add(s.offset).Add(time.Duration(seconds) * time.Second).UTC().Truncate(time.Second)
+	life := time.Duration(seconds) * time.Second
+	if c.Role != nil && s.roleLifetime > 0 && s.roleLifetime < life {
+		life = s.roleLifetime
+	}
+	c.Expiry = time.Now().Add(s.offset).Add(life).UTC().Truncate(time.Second)
 	s.issued[c.AccessKeyID] = c
 	cp := *c
 	return &cp

@@ -503,3 +503,18 @@ func awayFromStepEdge(s *Server) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestRoleLifetime: with SetRoleLifetime, AssumeRole answers an Expiration
+// that far ahead, whatever DurationSeconds asked; sessions are untouched.
+func TestRoleLifetime(t *testing.T) {
+	s := StartTest(t, DefaultConfig())
+	s.SetRoleLifetime(time.Minute)
+	sess := session(t, s, 0)
+	if exp, _ := s.IssuedExpiry(sess.AccessKeyID); exp.Sub(s.Now()) < time.Hour {
+		t.Errorf("session expires in %v: the cap must not apply to sessions", exp.Sub(s.Now()))
+	}
+	role := assume(t, s, sess, "arn:aws:iam::444455556666:role/CodeDeployRole")
+	if exp, _ := s.IssuedExpiry(role.AccessKeyID); exp.Sub(s.Now()) > time.Minute || exp.Sub(s.Now()) < 50*time.Second {
+		t.Errorf("role expires in %v, want about 1 minute", exp.Sub(s.Now()))
+	}
+}

@@ -43,11 +43,12 @@ type Server struct {
 	usedSteps map[string]map[int64]bool // by user ARN: TOTP steps already used
 	fed       federation                // the federation endpoint (federation.go)
 
-	done      chan struct{}
-	closeOnce sync.Once
-	srv       *http.Server
-	url       string
-	net       netState // connection latency and counters (tls.go)
+	done         chan struct{}
+	closeOnce    sync.Once
+	srv          *http.Server
+	url          string
+	net          netState      // connection latency and counters (tls.go)
+	roleLifetime time.Duration // cap on AssumeRole credentials (lifetime.go)
 }
 
 // issued is a set of temporary credentials the emulator handed out.

@@ -173,7 +173,17 @@ func Serve(w io.Writer, env Env, profile string) bool {
 	if err != nil {
 		return false
 	}
-	return record.WriteProcessJSON(w, r) == nil
+	if record.WriteProcessJSON(w, r) != nil {
+		return false
+	}
+	// Inside the refresh-ahead band: the record is served, and stslib-proc
+	// renews it in the background for the next call.
+	if now := env.Now(); cache.NeedsAhead(e, time.Duration(a.WindowMS)*time.Millisecond, now) {
+		if full, err := FullBinary(); err == nil {
+			StartRefresh(full, dataDir, profile, now)
+		}
+	}
+	return true
 }
 
 // HotTier is the data directory's kernel-keyring store ([kernel.Store]),

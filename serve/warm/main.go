@@ -3,9 +3,6 @@ package warm
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 var Commands = map[string]bool{
 	"process": true, "get": true, "login": true, "status": true, "clear": true, "sync": true,
 	"configure": true, "console": true, "demo": true, "version": true, "help": true, "completion": true,
+	"exec": true, "serve": true, RefreshCommand: true,
 }
 
 // ProfileArg returns the profile of a credential_process command line:
@@ -60,17 +58,7 @@ func Main(args []string) int {
 
 // fullBinary finds stslib-proc beside this executable, else on PATH.
 func fullBinary() (string, error) {
-	name := "stslib-proc"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath("stslib-proc")
+	p, err := FullBinary()
 	if err != nil {
 		return "", fmt.Errorf("cannot find stslib-proc beside this program or on PATH")
 	}
