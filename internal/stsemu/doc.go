@@ -8,7 +8,9 @@
 // sent by aws-sdk-go-v2, botocore and the AWS CLI), the MFA rules (RFC 6238
 // TOTP with ±1 step and one-time use of each step), the GetSessionToken,
 // AssumeRole and GetCallerIdentity actions with their duration, trust,
-// external-id and role-chaining rules, and test controls: latency, clock
+// external-id and role-chaining rules, the console federation endpoint
+// (GET /federation?Action=getSigninToken, [Server.SigninToken]), and test
+// controls: latency, clock
 // offset, injected faults (500, 503, throttling, TCP reset, hang), per-action
 // statistics and a call log.
 //
