@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -179,4 +180,82 @@ func TestServeAcrossRoleLifetimes(t *testing.T) {
 	if strings.Contains(stderr.String(), "CANARY") || strings.Contains(stderr.String(), stsemu.DefaultSecretAccessKey) {
 		t.Error("serve's log shows a secret")
 	}
+}
+
+// TestExecPassesSignals: a SIGTERM to exec reaches the child, and the
+// child's exit status is exec's.
+func TestExecPassesSignals(t *testing.T) {
+	t.Parallel()
+	testenv.Tool(t, "/usr/bin/oathtool")
+	w := world(t, e2e.EmulatorConfig(nil, nil))
+	w.WriteProfiles(e2e.DefaultSource(), []e2e.RoleProfile{{Name: "CodeDeployRole-dev", Role: "CodeDeployRole"}}, "")
+	ready := filepath.Join(w.Dir, "ready")
+	cmd := exec.Command(w.Bin, "exec", "CodeDeployRole-dev", "--", "/bin/sh", "-c",
+		`trap 'echo got TERM; exit 3' TERM; touch `+ready+`; while :; do sleep 0.1; done`)
+	cmd.Env = w.Environ()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	var out strings.Builder
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the child did not start")
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(out.String(), "got TERM") {
+		t.Errorf("exec after SIGTERM: %v, output %q; want the child's status 3 and its message", err, out.String())
+	}
+}
+
+// TestRefreshAheadInTheBackground: credential_process calls once a second
+// across three role lifetimes never wait on STS after the first: each
+// call inside the refresh-ahead band serves the current record and a
+// detached stslib-proc renews it for the next call.
+func TestRefreshAheadInTheBackground(t *testing.T) {
+	t.Parallel()
+	testenv.Tool(t, "/usr/bin/oathtool")
+	w := world(t, e2e.EmulatorConfig(nil, nil))
+	w.STS.SetRoleLifetime(roleLife)
+	w.WriteProfiles(e2e.DefaultSource(), []e2e.RoleProfile{{Name: "CodeDeployRole-dev", Role: "CodeDeployRole"}}, "")
+	w.MustRun("login", "BobSmith")
+	first := w.MustRun("--debug", "CodeDeployRole-dev")
+	if !strings.Contains(first.Stderr, "sts AssumeRole") {
+		t.Fatalf("first call did not assume the role: %s", first.Stderr)
+	}
+	waited, keys := 0, map[string]bool{}
+	end := time.Now().Add(3*roleLife + 5*time.Second)
+	calls := 0
+	for time.Now().Before(end) {
+		r := w.Run("--debug", "CodeDeployRole-dev")
+		calls++
+		if r.Code != 0 {
+			t.Fatalf("call %d: %v", calls, r)
+		}
+		if strings.Contains(r.Stderr, "sts AssumeRole") || strings.Contains(r.Stderr, "sts GetSessionToken") {
+			waited++
+		}
+		p, err := e2e.ParseProcess(r.Stdout) // refuses an expired credential
+		if err != nil {
+			t.Fatalf("call %d: %v", calls, err)
+		}
+		keys[p.AccessKeyID] = true
+		time.Sleep(time.Second)
+	}
+	t.Logf("%d calls over %s: %d waited on STS, %d role credentials, %d AssumeRole in all", calls, 3*roleLife, waited, len(keys), e2e.OK(w.STS, "AssumeRole"))
+	if waited != 0 {
+		t.Errorf("%d calls waited on STS after the first", waited)
+	}
+	if len(keys) < 3 {
+		t.Errorf("%d role credentials across three lifetimes: the background refresh did not run", len(keys))
+	}
+	summary(t, "refresh-ahead", calls, 0, waited, 0)
 }

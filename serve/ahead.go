@@ -42,6 +42,7 @@ func RefreshAhead(ctx context.Context, env Env, profile string) error {
 	if err != nil {
 		return err
 	}
+	defer warm.RefreshDone(r.DataDir, profile)
 	_, err = r.Core("", nil).RefreshAhead(ctx, profile)
 	if err != nil {
 		r.logRefresh(profile, err)

@@ -13,9 +13,18 @@ import (
 const RefreshCommand = "refresh-ahead"
 
 // spawnGap is how long after starting a background refresh for a profile
-// no other is started: the first takes the refresh lock and the others
-// would only wait for it.
-const spawnGap = 30 * time.Second
+// no other is started (unless it finished: it removes its marker): the
+// first takes the refresh lock and the others would only wait for it.
+const spawnGap = 10 * time.Second
+
+// refreshMarker is the file that says a background refresh of profile is
+// running.
+func refreshMarker(dataDir, profile string) string {
+	return filepath.Join(dataDir, "refreshing", hash(profile))
+}
+
+// RefreshDone removes the marker of a finished background refresh.
+func RefreshDone(dataDir, profile string) { os.Remove(refreshMarker(dataDir, profile)) }
 
 // StartRefresh starts one detached stslib-proc (full, the full binary)
 // that refreshes profile's role credentials ahead of their window, unless
@@ -28,7 +37,7 @@ func StartRefresh(full, dataDir, profile string, now time.Time) bool {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return false
 	}
-	marker := filepath.Join(dir, hash(profile))
+	marker := refreshMarker(dataDir, profile)
 	if st, err := os.Stat(marker); err == nil && now.Sub(st.ModTime()) < spawnGap && !now.Before(st.ModTime()) {
 		return false
 	}
