@@ -159,8 +159,8 @@ func TestWindowsFollowTheRecordsLifetime(t *testing.T) {
 			t.Errorf("%v left: in the ahead band %v, want %v", tt.left, got, tt.inAhead)
 		}
 	}
-	if a := Ahead(time.Hour, def); a != 30*time.Minute {
-		t.Errorf("Ahead(1h) = %v, want 30m", a)
+	if a := Ahead(time.Hour, def); a != 20*time.Minute {
+		t.Errorf("Ahead(1h) = %v, want 20m", a)
 	}
 }
 
@@ -172,7 +172,7 @@ func TestFetchAheadRefreshesInTheBand(t *testing.T) {
 	if err := cc.Put(entry("old", exp)); err != nil {
 		t.Fatal(err)
 	}
-	clk.Set(exp.Add(-20 * time.Minute)) // inside the 30-min band, outside the 15-min window
+	clk.Set(exp.Add(-18 * time.Minute)) // inside the 20-min band, outside the 15-min window
 	calls := 0
 	refresh := func(context.Context, *Entry) (*Entry, error) { calls++; return entry("new", exp.Add(time.Hour)), nil }
 	if e, _, err := cc.Fetch(context.Background(), testKey, 15*time.Minute, refresh); err != nil || string(e.Data) != "old" || calls != 0 {

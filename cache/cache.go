@@ -173,15 +173,19 @@ func Window(lifetime, def time.Duration) time.Duration {
 // lifetime: a record with less than this left is still served, and a
 // refresh is started in the background, so that it is replaced before
 // it reaches Window (where a caller would wait for the refresh). It is
-// Window plus a third of the rest of the lifetime: 30 min for a 1-hour
-// role with the default window, 40 s for a 60-s one.
+// Window plus a third of the rest of the lifetime, at most 5 minutes more:
+// 20 min for a 1-hour role with the default window, 40 s for a 60-s one.
 func Ahead(lifetime, def time.Duration) time.Duration {
 	w := Window(lifetime, def)
 	if lifetime <= w {
 		return w
 	}
-	return w + (lifetime-w)/3
+	return w + min((lifetime-w)/3, aheadMax)
 }
+
+// aheadMax bounds the head start of a background refresh: a renewal takes
+// seconds, and an earlier one only shortens the life a record serves.
+const aheadMax = 5 * time.Minute
 
 // band picks Window or Ahead.
 type band func(lifetime, def time.Duration) time.Duration

@@ -54,6 +54,9 @@ type cli struct {
 // run is main without the process: it returns the exit code.
 func run(args []string, d *deps) int {
 	d.Stderr = escapeControls{d.Stderr}
+	// STSLIB_DEBUG=1 is --debug for processes started by the SDKs, whose
+	// command line is the profile's credential_process.
+	d.Debug = d.Debug || d.Getenv("STSLIB_DEBUG") == "1"
 	if d.homeErr != nil && needsHome(args) {
 		return report(d, d.homeErr)
 	}
@@ -109,7 +112,7 @@ func run(args []string, d *deps) int {
 		fmt.Fprintf(d.Stderr, "stslib-proc: error: %v\n", err)
 		return exitUsage
 	}
-	d.Debug = c.Debug
+	d.Debug = d.Debug || c.Debug
 	if c.Keyring != "" {
 		d.keyringFlag = c.Keyring
 	}

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,7 +99,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -runs must be at least 1")
 		os.Exit(2)
 	}
-	b := &bench{runs: *runs, coldTrials: coldTrials, verbose: *verbose}
+	b := &bench{runs: *runs, coldTrials: coldTrials, verbose: *verbose, aheadLife: 30 * time.Second, aheadRun: 2 * time.Minute}
+	if *quick {
+		b.aheadLife, b.aheadRun = 15*time.Second, 50*time.Second
+	}
 	err := b.run()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -137,13 +141,18 @@ type bench struct {
 	coldTrials int
 	verbose    bool
 
-	tmp   string
-	bin   string // stslib-proc
-	fast  string // stslib-proc-fast: the warm path alone
-	hello string
-	wrap  string // rusage wrapper
-	oath  string
-	emu   *stsemu.Server
+	tmp  string
+	bin  string // stslib-proc
+	fast string // stslib-proc-fast: the warm path alone
+	// warmMed is the warm fast call's median (file backend), the yardstick
+	// of the refresh-ahead rows.
+	warmMed time.Duration
+	// aheadLife and aheadRun size the refresh-ahead rows.
+	aheadLife, aheadRun time.Duration
+	hello               string
+	wrap                string // rusage wrapper
+	oath                string
+	emu                 *stsemu.Server
 	// emuTLS serves the same users and roles over HTTPS (its CA in caFile),
 	// with latency per connection as well as per request.
 	emuTLS *stsemu.Server
@@ -192,6 +201,7 @@ func (b *bench) run() error {
 	b.concurrentRow()
 	b.syncRows()
 	b.tlsRows()
+	b.aheadRows()
 	return nil
 }
 
@@ -522,6 +532,9 @@ func (b *bench) warmRows(keyring string, extra []string) {
 	}
 	w, h, t, g, full := summarize(times[0]), summarize(times[1]), summarize(times[2]), summarize(times[3]), summarize(times[4])
 	ratio := float64(w.med) / float64(h.med)
+	if b.warmMed == 0 {
+		b.warmMed = w.med
+	}
 	b.rows = append(b.rows,
 		Row{
 			Name: name + ", stslib-proc-fast", Figure: fmt.Sprintf("%s (p10–p90 %s–%s), %.2f× the floor", ms(w.med), ms(w.p10), ms(w.p90), ratio),
@@ -968,4 +981,120 @@ func (b *bench) tlsRows() {
 			Value: float64(st.Conns), Unit: "connections",
 		},
 	)
+}
+
+const aheadRoles = 20
+
+// aheadRows drive credential_process calls (stslib-proc-fast, as configure
+// writes) for aheadRoles roles once a second across several role
+// lifetimes, the emulator issuing short role credentials, and count what
+// refresh-ahead promises: no call waits on STS after the first one per
+// role, one AssumeRole per role lifetime, no MFA after login.
+func (b *bench) aheadRows() {
+	name := fmt.Sprintf("refresh-ahead, %d roles, 1 call/s each, %s role lifetime, %s", aheadRoles, b.aheadLife, b.aheadRun)
+	emu := b.emu
+	emu.SetRoleLifetime(b.aheadLife)
+	defer emu.SetRoleLifetime(0)
+	f, err := b.newFixture("file", aheadRoles, "STSLIB_DEBUG=1")
+	if err != nil {
+		b.fail(name, err)
+		return
+	}
+	if _, _, err := f.call("login", f.source); err != nil {
+		b.fail(name, err)
+		return
+	}
+	call := func(role string) (time.Duration, bool, string, error) {
+		c := exec.Command(b.fast, role)
+		c.Env = f.env()
+		var out, errb bytes.Buffer
+		c.Stdout, c.Stderr = &out, &errb
+		start := time.Now()
+		err := c.Run()
+		d := time.Since(start)
+		if err == nil {
+			err = checkProcessJSON(out.Bytes())
+		}
+		if err != nil {
+			return d, false, "", fmt.Errorf("%s: %v: %s", role, err, strings.TrimSpace(errb.String()))
+		}
+		var p struct{ AccessKeyId string }
+		_ = json.Unmarshal(out.Bytes(), &p)
+		return d, strings.Contains(errb.String(), "debug: sts "), p.AccessKeyId, nil
+	}
+	for i := range aheadRoles { // the first call per role is cold: not counted
+		if _, _, _, err := call(fmt.Sprintf("Role-%d", i)); err != nil {
+			b.fail(name, err)
+			return
+		}
+	}
+	emu.ResetStats()
+	keys := map[string]bool{}
+	var (
+		mu     sync.Mutex
+		times  []time.Duration
+		waited int
+		failed error
+	)
+	b.logf("%s", name)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	end := time.Now().Add(b.aheadRun)
+	// Each role has its own slot in the second, as 20 independent clients
+	// would: firing all at once would measure the machine's 2 cores.
+	slot := time.Second / aheadRoles
+	for time.Now().Before(end) {
+		var wg sync.WaitGroup
+		for i := range aheadRoles {
+			wg.Go(func() {
+				time.Sleep(time.Duration(i) * slot)
+				d, w, key, err := call(fmt.Sprintf("Role-%d", i))
+				mu.Lock()
+				defer mu.Unlock()
+				times = append(times, d)
+				keys[key] = true
+				if w {
+					waited++
+				}
+				if err != nil && failed == nil {
+					failed = err
+				}
+			})
+		}
+		wg.Wait()
+		<-tick.C
+	}
+	time.Sleep(2 * time.Second) // let the last background refreshes land
+	if failed != nil {
+		b.fail(name, failed)
+		return
+	}
+	st := emu.Stats()
+	lifetimes := float64(b.aheadRun) / float64(b.aheadLife)
+	perLife := float64(st["AssumeRole"]) / (aheadRoles * lifetimes)
+	s := summarize(times)
+	p99 := percentile(times, 0.99)
+	b.rows = append(b.rows,
+		Row{Name: name + ": calls that waited on STS", Figure: fmt.Sprintf("%d of %d", waited, len(times)), Goal: "0",
+			Verdict: verdict(waited == 0), Value: float64(waited), Unit: "calls",
+			Note: "after the first call per role; a call waited when it made an STS call itself (STSLIB_DEBUG)"},
+		Row{Name: name + ": call time", Figure: fmt.Sprintf("p50 %s, p99 %s (warm call %s)", ms(s.med), ms(p99), ms(b.warmMed)),
+			Goal: "p99 ≤ 2× warm", Verdict: verdict(b.warmMed > 0 && p99 <= 2*b.warmMed), Value: msf(p99), Unit: "ms"},
+		Row{Name: name + ": AssumeRole per renewal", Figure: fmt.Sprintf("%.2f (%d AssumeRole, %d credentials served)", float64(st["AssumeRole"])/float64(max(len(keys)-aheadRoles, 1)), st["AssumeRole"], len(keys)),
+			Goal: "1", Verdict: verdict(st["AssumeRole"] <= len(keys)-aheadRoles+1), Value: float64(st["AssumeRole"]) / float64(max(len(keys)-aheadRoles, 1)), Unit: "calls",
+			Note: fmt.Sprintf("no renewal made twice (single-flight); %.2f AssumeRole per role lifetime: a record is renewed when it enters its refresh-ahead band, before the SDKs' window", perLife)},
+		Row{Name: name + ": MFA prompts after login", Figure: fmt.Sprintf("%d GetSessionToken", st["GetSessionToken"]), Goal: "0",
+			Verdict: verdict(st["GetSessionToken"] == 0), Value: float64(st["GetSessionToken"]), Unit: "calls"},
+	)
+}
+
+// percentile is the nearest-rank percentile p (0..1) of ds.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(math.Ceil(p*float64(len(s)))) - 1
+	return s[max(i, 0)]
 }
