@@ -8,6 +8,8 @@
 // Endpoint (v1 has no AWS_ENDPOINT_URL_* variables).
 package main
 
+//lint:file-ignore SA1019 the matrix tests the SDK v1 that many tools still run, deprecated as it is
+
 import (
 	"encoding/json"
 	"fmt"
