@@ -52,6 +52,9 @@ func currentBuild() buildInfo {
 // a clean release tag. Commit and date come from the VCS settings when
 // the ldflags leave them empty.
 func resolveBuild(ldVersion, ldCommit, ldDate string, bi *debug.BuildInfo) buildInfo {
+	if ldCommit == "none" { // GoReleaser's placeholder when it found no git state
+		ldCommit = ""
+	}
 	b := buildInfo{Version: strings.TrimPrefix(ldVersion, "v"), Commit: ldCommit, Date: ldDate}
 	var modVersion string
 	vcs := false

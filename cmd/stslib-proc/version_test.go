@@ -52,6 +52,13 @@ func TestResolveBuild(t *testing.T) {
 			want:      buildInfo{Version: "0.3.1-SNAPSHOT-e5ce999", Commit: "e5ce9996ae220d2b3e7f8955d7808c051ae41d06", Date: "2026-12-02T08:32:03Z"},
 		},
 		{
+			name:      "GoReleaser without git state stamps commit none",
+			ldVersion: "0.1.0-snapshot+none", ldCommit: "none", ldDate: "2026-12-01T10:00:00Z",
+			bi:         installed("(devel)"),
+			want:       buildInfo{Version: "0.1.0-snapshot+none", Date: "2026-12-01T10:00:00Z"},
+			wantAbsent: []string{"commit:"},
+		},
+		{
 			name: "go install module@version",
 			bi:   installed("v0.2.0"),
 			want: buildInfo{Version: "0.2.0"},
