@@ -73,24 +73,22 @@ func TestFaultsHungSTS(t *testing.T) {
 // cached role credentials are inside their refresh window but still valid:
 // they are served, with one warning line.
 //
-// A fresh record is never inside its window (the window is at most half the
-// lifetime), so the emulator's clock runs 10 minutes behind: a 15-minute
-// role arrives with 5 minutes left, inside its 7.5-minute window.
+// A fresh record is never inside its window (the window is at most half
+// its lifetime), so the emulator issues role credentials for 20 s, and the
+// test waits until 9 s are left, inside the 10-s window.
 func TestFaultsStaleServed(t *testing.T) {
 	testenv.Tool(t, "/usr/bin/oathtool")
 	t.Parallel()
 	w := world(t, e2e.EmulatorConfig(nil, nil))
-	w.STS.SetClockOffset(-10 * time.Minute)
-	src := e2e.DefaultSource()
-	src.MFAProcess = e2e.OathtoolMFAAt(stsemu.DefaultTOTPSecret, -10*time.Minute)
-	w.WriteProfiles(src, []e2e.RoleProfile{{Name: "CodeDeployRole-dev", Role: "CodeDeployRole", DurationSeconds: 900}}, "")
-	w.WriteStslibConfig("refresh_window: 59m\n")
+	w.STS.SetRoleLifetime(20 * time.Second)
+	w.WriteProfiles(e2e.DefaultSource(), []e2e.RoleProfile{{Name: "CodeDeployRole-dev", Role: "CodeDeployRole"}}, "")
 
 	first := w.MustRun("CodeDeployRole-dev")
 	want, err := e2e.ParseProcess(first.Stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(11 * time.Second)
 	w.STS.InjectFault(stsemu.Fault{Action: "AssumeRole", Kind: stsemu.FaultInternal500})
 	r := w.Run("CodeDeployRole-dev")
 	if r.Code != 0 {

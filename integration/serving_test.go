@@ -20,15 +20,16 @@ func TestHungSTSInsideTheWindow(t *testing.T) {
 	testenv.Tool(t, "/usr/bin/oathtool")
 	t.Parallel()
 	w := world(t, e2e.EmulatorConfig(nil, nil))
-	w.STS.SetClockOffset(-10 * time.Minute)
-	src := e2e.DefaultSource()
-	src.MFAProcess = e2e.OathtoolMFAAt(stsemu.DefaultTOTPSecret, -10*time.Minute)
-	w.WriteProfiles(src, []e2e.RoleProfile{{Name: "CodeDeployRole-dev", Role: "CodeDeployRole", DurationSeconds: 900}}, "")
-	w.WriteStslibConfig("refresh_window: 59m\n")
+	// Role credentials that last 20 s: 11 s after they were issued they are
+	// inside their 10-s window and still valid for longer than the
+	// bounded refresh (4 s) takes.
+	w.STS.SetRoleLifetime(20 * time.Second)
+	w.WriteProfiles(e2e.DefaultSource(), []e2e.RoleProfile{{Name: "CodeDeployRole-dev", Role: "CodeDeployRole"}}, "")
 	first, err := e2e.ParseProcess(w.MustRun("CodeDeployRole-dev").Stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(11 * time.Second)
 	w.STS.InjectFault(stsemu.Fault{Action: "AssumeRole", Kind: stsemu.FaultHang})
 	r := w.Run("CodeDeployRole-dev")
 	got, err := e2e.ParseProcess(r.Stdout)
