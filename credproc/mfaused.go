@@ -110,7 +110,14 @@ func (c *Core) usedKey() []byte {
 
 // userKeyName is the HMAC key's name in the kernel user keyring: one per
 // user, shared by every data directory (unlike the cache's namespaces).
-var userKeyName = "user/mfa-used-hmac-key" // a variable for tests
+var userKeyName = "mfa-used-hmac-key" // a variable for tests
+
+// UserKeyName is the kernel-keyring name of the per-user HMAC key for the
+// state directory stateDir: "user/" + the directory's namespace + the
+// name. The state directory is the user's (it does not follow the data
+// directory), so every data directory of a user shares the key; a test's
+// private HOME gets its own, which it removes.
+func UserKeyName(stateDir string) string { return kernel.StateKey(stateDir, userKeyName) }
 
 // userKeyTTL: the kernel drops the key after a week without use (it is
 // renewed on every write); records last a minute, so nothing is lost.
@@ -165,7 +172,8 @@ func loadUserKey(stateDir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if key, err := k.Get(userKeyName); err == nil && len(key) == 32 {
+	name := UserKeyName(stateDir)
+	if key, err := k.Get(name); err == nil && len(key) == 32 {
 		return key, nil
 	}
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
@@ -178,14 +186,14 @@ func loadUserKey(stateDir string) ([]byte, error) {
 		return nil, fmt.Errorf("lock: %v", err)
 	}
 	defer fl.Unlock()
-	if key, err := k.Get(userKeyName); err == nil && len(key) == 32 {
+	if key, err := k.Get(name); err == nil && len(key) == 32 {
 		return key, nil
 	}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	if err := k.SetWithTTL(userKeyName, key, userKeyTTL); err != nil {
+	if err := k.SetWithTTL(name, key, userKeyTTL); err != nil {
 		return nil, err
 	}
 	return key, nil

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -239,15 +238,12 @@ func TestCodeNeverSentTwiceAcrossDataDirectories(t *testing.T) {
 	if _, err := kernel.NewKernel(); err != nil {
 		t.Skip("no kernel keyring:", err)
 	}
-	old := userKeyName
-	userKeyName = "test/" + t.Name() + "/" + fmt.Sprint(time.Now().UnixNano())
+	state := t.TempDir()
 	t.Cleanup(func() {
 		if k, err := kernel.NewKernel(); err == nil {
-			_ = k.Delete(userKeyName)
+			_ = k.Delete(UserKeyName(state))
 		}
-		userKeyName = old
 	})
-	state := t.TempDir()
 	mk := func() (*Core, *fakeSTS) {
 		c, f, _ := newTestCore(t, func(o *Options) {
 			o.StateDir = state

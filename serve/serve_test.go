@@ -32,7 +32,10 @@ func newWorld(t *testing.T) *world {
 		"STSLIB_DATA_DIR": filepath.Join(home, "data"), "XDG_STATE_HOME": filepath.Join(home, "state"),
 		"STSLIB_KEYRING": "memory",
 	}}
-	t.Cleanup(func() { testenv.RemoveKernelRecords(w.vars["STSLIB_DATA_DIR"]) })
+	t.Cleanup(func() {
+		testenv.RemoveKernelRecords(w.vars["STSLIB_DATA_DIR"])
+		testenv.RemoveStateKernelRecords(filepath.Join(w.vars["XDG_STATE_HOME"], "stslib-proc"))
+	})
 	os.MkdirAll(filepath.Join(home, ".aws"), 0o700)
 	w.write(".aws/credentials", "[BobSmith]\naws_access_key_id = "+stsemu.DefaultAccessKeyID+"\naws_secret_access_key = "+stsemu.DefaultSecretAccessKey+"\n")
 	w.config("CodeDeployRole")

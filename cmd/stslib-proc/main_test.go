@@ -36,7 +36,11 @@ func TestScripts(t *testing.T) {
 			e.Defer(func() { emu.Close() })
 			// The script's records in the kernel keyring go with it.
 			data := filepath.Join(e.Getenv("WORK"), "data")
-			e.Defer(func() { testenv.RemoveKernelRecords(data) })
+			state := filepath.Join(e.Getenv("WORK"), ".local", "state", "stslib-proc")
+			e.Defer(func() {
+				testenv.RemoveKernelRecords(data)
+				testenv.RemoveStateKernelRecords(state)
+			})
 			e.Values["emu"] = emu
 			e.Values["lastStep"] = new(int64)
 			home := e.Getenv("WORK")

@@ -91,7 +91,10 @@ func New(t testing.TB, bin string, s *stsemu.Server) *World {
 	}
 	// The world's records in the kernel keyring go with it (the test may
 	// have moved DataDir).
-	t.Cleanup(func() { testenv.RemoveKernelRecords(w.DataDir) })
+	t.Cleanup(func() {
+		testenv.RemoveKernelRecords(w.DataDir)
+		testenv.RemoveStateKernelRecords(filepath.Join(w.Home, ".local", "state", "stslib-proc"))
+	})
 	return w
 }
 

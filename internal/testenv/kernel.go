@@ -1,7 +1,10 @@
 package testenv
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/stslib/stslib-proc/keychain/kernel"
 	"github.com/stslib/stslib-proc/serve/warm"
@@ -18,6 +21,13 @@ func RemoveKernelRecords(dataDir string) int {
 	if err != nil {
 		return 0
 	}
+	// A background refresh (refresh-ahead) may still be writing: wait
+	// until its marker is gone, for 15 s at most.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ents, err := os.ReadDir(filepath.Join(dataDir, "refreshing")); err != nil || len(ents) == 0 {
+			break
+		}
+	}
 	keys, err := k.List()
 	if err != nil {
 		return 0
@@ -29,4 +39,13 @@ func RemoveKernelRecords(dataDir string) int {
 		}
 	}
 	return n
+}
+
+// RemoveStateKernelRecords removes the per-user key that stslib-proc runs
+// with the state directory stateDir keep in the kernel keyring (the
+// used-MFA-code HMAC key).
+func RemoveStateKernelRecords(stateDir string) {
+	if k, err := kernel.NewKernel(); err == nil {
+		_ = k.Delete(kernel.StateKey(stateDir, "mfa-used-hmac-key")) // credproc.UserKeyName
+	}
 }

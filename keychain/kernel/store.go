@@ -51,3 +51,7 @@ func (s *Store) SetWithTTL(key string, data []byte, ttl time.Duration) error {
 
 // Delete removes key.
 func (s *Store) Delete(key string) error { return s.k.Delete(s.ns + key) }
+
+// StateKey is the name of a per-user record kept for a state directory
+// (not a data directory): "user/" + the directory's namespace + name.
+func StateKey(stateDir, name string) string { return "user/" + Namespace(stateDir) + name }
