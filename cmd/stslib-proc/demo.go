@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/stslib/stslib-proc/credproc"
 	"github.com/stslib/stslib-proc/internal/stsemu"
+	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
 type demoCmd struct {
@@ -104,6 +107,7 @@ func (c *demoCmd) Run(d *deps) error {
 		"AWS_ENDPOINT_URL_STS":        emu.URL(),
 		"STSLIB_CONFIG":               filepath.Join(home, ".config", "stslib", "config.yml"),
 		"STSLIB_DATA_DIR":             filepath.Join(home, "data"),
+		"XDG_STATE_HOME":              filepath.Join(home, "state"),
 		"STSLIB_KEYRING":              "file",
 		"STSLIB_FILE_PASSPHRASE":      "demo-passphrase",
 		"NO_COLOR":                    d.Getenv("NO_COLOR"),
@@ -115,6 +119,17 @@ func (c *demoCmd) Run(d *deps) error {
 		Environ:     func() []string { return nil },
 		Interactive: func() bool { return false },
 	}
+	// The temporary HOME goes at the end, and so does what the demo put in
+	// the kernel keyring (the hot tier and the used-code key), which would
+	// otherwise stay until it expires.
+	defer func() {
+		if !c.Keep {
+			run([]string{"clear", "--all"}, &deps{Stdout: io.Discard, Stderr: io.Discard, Now: d.Now, Home: home, Getenv: sub.Getenv, Environ: sub.Environ, Interactive: sub.Interactive})
+			if k, err := kernel.NewKernel(); err == nil {
+				_ = k.Delete(credproc.UserKeyName(filepath.Join(home, "state", "stslib-proc")))
+			}
+		}
+	}()
 	out := d.Stdout
 	step := func(title string, args ...string) error {
 		fmt.Fprintf(out, "\n== %s\n$ stslib-proc %s\n", title, strings.Join(args, " "))

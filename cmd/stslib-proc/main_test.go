@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 				"AWS_CONFIG_FILE":             filepath.Join(home, ".aws", "config"),
 				"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
 				"STSLIB_DATA_DIR":             filepath.Join(home, "data"),
+				"XDG_STATE_HOME":              filepath.Join(home, ".local", "state"),
 				"STSLIB_KEYRING":              "file",
 				"STSLIB_FILE_PASSPHRASE":      "test-passphrase",
 				"XDG_CONFIG_HOME":             filepath.Join(home, ".config"),

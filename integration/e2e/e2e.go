@@ -115,6 +115,9 @@ func (w *World) Environ() []string {
 		"STSLIB_KEYRING=" + w.Keyring,
 		"STSLIB_FILE_PASSPHRASE=" + Passphrase,
 		"XDG_CONFIG_HOME=" + filepath.Join(w.Home, ".config"),
+		// The state directory stays the world's even when a test changes
+		// HOME (its kernel-keyring key is removed with the world).
+		"XDG_STATE_HOME=" + filepath.Join(w.Home, ".local", "state"),
 		"NO_COLOR=1",
 	}
 	if w.STS != nil {

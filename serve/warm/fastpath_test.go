@@ -10,6 +10,7 @@ import (
 
 	"github.com/stslib/stslib-proc/cache"
 	"github.com/stslib/stslib-proc/internal/record"
+	"github.com/stslib/stslib-proc/keychain/kernel"
 )
 
 // memHot is a hand-written hot tier.
@@ -61,7 +62,7 @@ func TestServe(t *testing.T) {
 	w := newWorld(t)
 	realHot := HotTier(w.data)
 	key := "vault/R/" + strings.ReplaceAll(t.Name(), "/", "-")
-	t.Cleanup(func() { realHot.Delete(key) })
+	t.Cleanup(func() { removeNamespace(w.data) })
 	w.put(t, realHot, key, w.now.Add(time.Hour))
 
 	var out bytes.Buffer
@@ -173,6 +174,21 @@ func TestProfileArg(t *testing.T) {
 		got, ok := ProfileArg(tc.args)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("ProfileArg(%q) = %q, %v; want %q, %v", tc.args, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// removeNamespace removes every kernel-keyring record of a data directory
+// (the cache names them by hash, not by key).
+func removeNamespace(dataDir string) {
+	k, err := kernel.NewKernel()
+	if err != nil {
+		return
+	}
+	keys, _ := k.List()
+	for _, key := range keys {
+		if strings.HasPrefix(key, kernel.Namespace(dataDir)) {
+			_ = k.Delete(key)
 		}
 	}
 }
