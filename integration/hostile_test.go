@@ -101,6 +101,9 @@ func moveDataDir(t *testing.T, w *e2e.World) {
 	if out, err := exec.Command("cp", "-a", w.DataDir, to).CombinedOutput(); err != nil {
 		t.Fatalf("cp -a: %v\n%s", err, out)
 	}
+	// The old directory's kernel records would outlive the world, which
+	// cleans up the new one's.
+	testenv.RemoveKernelRecords(w.DataDir)
 	w.DataDir = to
 }
 
