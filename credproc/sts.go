@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -116,7 +117,7 @@ func newSTS(region, endpoint string, hc *awshttp.BuildableClient) *sts.Client {
 			o.MaxBackoff = maxBackoff
 			o.RateLimiter = ratelimit.None
 		}),
-		HTTPClient: hc,
+		HTTPClient: drainingClient{hc},
 	}
 	if endpoint != "" {
 		o.BaseEndpoint = aws.String(endpoint)
@@ -249,4 +250,24 @@ func apiCode(err error) string {
 		return ae.Code
 	}
 	return ""
+}
+
+// drainingClient reads what is left of each response body before closing
+// it: net/http reuses a connection only after its body was read to the
+// end, and the SDK's XML decoder stops at the closing tag.
+type drainingClient struct{ c *awshttp.BuildableClient }
+
+func (d drainingClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.c.Do(req)
+	if resp != nil && resp.Body != nil {
+		resp.Body = drainOnClose{resp.Body}
+	}
+	return resp, err
+}
+
+type drainOnClose struct{ io.ReadCloser }
+
+func (b drainOnClose) Close() error {
+	_, _ = io.Copy(io.Discard, io.LimitReader(b.ReadCloser, 64<<10))
+	return b.ReadCloser.Close()
 }
