@@ -65,7 +65,6 @@ type Profile struct {
 	stsCABundle            string // AWS_CA_BUNDLE, else the profile's ca_bundle
 	caBundle               string // the profile's ca_bundle
 
-	line            int      // line of the section header in File
 	caller          *Profile // the profile asked for: its STS settings serve the whole chain
 	kind            sourceKind
 	keys            *staticKeys
@@ -173,7 +172,6 @@ type rawValue struct {
 
 type rawProfile struct {
 	file string // the file of its section header (config first)
-	line int
 	keys map[string]rawValue
 }
 
@@ -255,7 +253,7 @@ func NewResolver(paths Paths) (*Resolver, error) {
 }
 
 func toRaw(file string, s inifile.RawSection) *rawProfile {
-	rp := &rawProfile{file: file, line: s.Line, keys: make(map[string]rawValue, len(s.Keys))}
+	rp := &rawProfile{file: file, keys: make(map[string]rawValue, len(s.Keys))}
 	for _, k := range s.Keys {
 		rp.keys[k.Key] = rawValue{value: k.Value, nested: k.Nested, file: file, line: k.Line}
 	}
@@ -502,7 +500,7 @@ func scalar(profile string, rp *rawProfile, key string) (string, bool, error) {
 
 // fill reads the keys every profile may carry.
 func (r *Resolver) fill(name string, rp *rawProfile) (*Profile, error) {
-	p := &Profile{Name: name, File: rp.file, line: rp.line}
+	p := &Profile{Name: name, File: rp.file}
 	var err error
 	get := func(key string) string {
 		if err != nil {

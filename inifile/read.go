@@ -29,8 +29,7 @@ type RawKey struct {
 	// Nested is botocore's reading of a value that starts with a newline
 	// ("s3 =\n  addressing_style = path"); nil otherwise.
 	Nested map[string]string
-	Line   int  // 1-based line where the key is set
-	Inline bool // the value continues on indented lines
+	Line   int // 1-based line where the key is set
 	// Default reports a key inherited from [DEFAULT].
 	Default bool
 }
@@ -93,7 +92,6 @@ func Parse(src []byte) (*Doc, error) {
 
 func rawKey(k kv, line int, isDefault bool) RawKey {
 	rk := RawKey{Key: k.key, Value: k.value, Line: line + 1, Default: isDefault}
-	rk.Inline = strings.Contains(k.value, "\n")
 	if strings.HasPrefix(k.value, "\n") {
 		rk.Nested = parseNested(k.value)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stslib/stslib-proc/keychain/kernel"
-	"github.com/stslib/stslib-proc/serve/warm"
 )
 
 // RemoveKernelRecords removes every record that stslib-proc runs over
@@ -32,7 +31,7 @@ func RemoveKernelRecords(dataDir string) int {
 	if err != nil {
 		return 0
 	}
-	ns, n := warm.Namespace(dataDir), 0
+	ns, n := kernel.Namespace(dataDir), 0
 	for _, key := range keys {
 		if strings.HasPrefix(key, ns) && k.Delete(key) == nil {
 			n++

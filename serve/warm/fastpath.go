@@ -196,9 +196,6 @@ func HotTier(dataDir string) cache.Backend {
 	return s
 }
 
-// Namespace is the kernel-keyring prefix of a data directory.
-func Namespace(dataDir string) string { return kernel.Namespace(dataDir) }
-
 func hash(s string) string {
 	h := fnv.New128a()
 	h.Write([]byte(s))
