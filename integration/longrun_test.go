@@ -216,46 +216,59 @@ func TestExecPassesSignals(t *testing.T) {
 	}
 }
 
-// TestRefreshAheadInTheBackground: credential_process calls once a second
-// across three role lifetimes never wait on STS after the first: each
-// call inside the refresh-ahead band serves the current record and a
-// detached stslib-proc renews it for the next call.
+// TestRefreshAheadInTheBackground: credential_process calls for two roles
+// once a second across three role lifetimes never wait on STS after the
+// first: each call inside the refresh-ahead band serves the current record
+// and a detached stslib-proc renews it for the next call; that refresher
+// stays, and takes the later renewals over its socket.
 func TestRefreshAheadInTheBackground(t *testing.T) {
 	t.Parallel()
 	testenv.Tool(t, "/usr/bin/oathtool")
 	w := world(t, e2e.EmulatorConfig(nil, nil))
 	w.STS.SetRoleLifetime(roleLife)
-	w.WriteProfiles(e2e.DefaultSource(), []e2e.RoleProfile{{Name: "CodeDeployRole-dev", Role: "CodeDeployRole"}}, "")
+	roles := []string{"CodeDeployRole-dev", "DynamoDBRole-dev"}
+	w.WriteProfiles(e2e.DefaultSource(), []e2e.RoleProfile{{Name: roles[0], Role: "CodeDeployRole"}, {Name: roles[1], Role: "DynamoDBRole"}}, "")
 	w.MustRun("login", "BobSmith")
-	first := w.MustRun("--debug", "CodeDeployRole-dev")
-	if !strings.Contains(first.Stderr, "sts AssumeRole") {
-		t.Fatalf("first call did not assume the role: %s", first.Stderr)
+	for _, role := range roles {
+		first := w.MustRun("--debug", role)
+		if !strings.Contains(first.Stderr, "sts AssumeRole") {
+			t.Fatalf("first call of %s did not assume the role: %s", role, first.Stderr)
+		}
 	}
-	waited, keys := 0, map[string]bool{}
+	waited, keys, handed := 0, map[string]bool{}, 0
 	end := time.Now().Add(3*roleLife + 5*time.Second)
 	calls := 0
 	for time.Now().Before(end) {
-		r := w.Run("--debug", "CodeDeployRole-dev")
-		calls++
-		if r.Code != 0 {
-			t.Fatalf("call %d: %v", calls, r)
+		for _, role := range roles {
+			r := w.Run("--debug", role)
+			calls++
+			if r.Code != 0 {
+				t.Fatalf("call %d: %v", calls, r)
+			}
+			if strings.Contains(r.Stderr, "sts AssumeRole") || strings.Contains(r.Stderr, "sts GetSessionToken") {
+				waited++
+			}
+			if strings.Contains(r.Stderr, "refresh-ahead handed to the running background refresher") {
+				handed++
+			}
+			p, err := e2e.ParseProcess(r.Stdout) // refuses an expired credential
+			if err != nil {
+				t.Fatalf("call %d: %v", calls, err)
+			}
+			keys[p.AccessKeyID] = true
 		}
-		if strings.Contains(r.Stderr, "sts AssumeRole") || strings.Contains(r.Stderr, "sts GetSessionToken") {
-			waited++
-		}
-		p, err := e2e.ParseProcess(r.Stdout) // refuses an expired credential
-		if err != nil {
-			t.Fatalf("call %d: %v", calls, err)
-		}
-		keys[p.AccessKeyID] = true
 		time.Sleep(time.Second)
 	}
-	t.Logf("%d calls over %s: %d waited on STS, %d role credentials, %d AssumeRole in all", calls, 3*roleLife, waited, len(keys), e2e.OK(w.STS, "AssumeRole"))
+	t.Logf("%d calls over %s: %d waited on STS, %d role credentials, %d renewals handed to the running refresher, %d AssumeRole in all",
+		calls, 3*roleLife, waited, len(keys), handed, e2e.OK(w.STS, "AssumeRole"))
 	if waited != 0 {
 		t.Errorf("%d calls waited on STS after the first", waited)
 	}
-	if len(keys) < 3 {
-		t.Errorf("%d role credentials across three lifetimes: the background refresh did not run", len(keys))
+	if len(keys) < 6 {
+		t.Errorf("%d role credentials for two roles across three lifetimes: the background refresh did not run", len(keys))
+	}
+	if handed == 0 {
+		t.Error("every renewal started a process: the background refresher did not stay")
 	}
 	summary(t, "refresh-ahead", calls, 0, waited, 0)
 }

@@ -29,7 +29,10 @@ func refreshAheadIfDue(r *Runtime, profile string, creds *credproc.Credentials, 
 		return
 	}
 	if full, err := warm.FullBinary(); err == nil {
-		warm.StartRefresh(full, r.DataDir, profile, now)
+		s := warm.StartRefresh(full, r.DataDir, profile)
+		if r.Env.Debug {
+			warm.DebugRefresh(r.Env.Stderr, profile, s)
+		}
 	}
 }
 

@@ -198,6 +198,9 @@ func Process(ctx context.Context, w io.Writer, env Env, profile, mfaCode string)
 		return fmt.Errorf("profile %s: %w: stslib-proc was started by a command that stslib-proc itself runs (mfa_process or a source's credential_process)", profile, credproc.ErrRecursion)
 	}
 	wenv := warm.Env{Getenv: env.Getenv, Home: env.Home, Now: env.Now}
+	if env.Debug {
+		wenv.Debug = env.Stderr
+	}
 	if warm.Serve(w, wenv, profile) {
 		return nil
 	}

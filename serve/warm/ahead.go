@@ -1,10 +1,16 @@
 package warm
 
 import (
+	"encoding/hex"
+	"errors"
+	"hash/fnv"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 )
 
@@ -26,34 +32,166 @@ func refreshMarker(dataDir, profile string) string {
 // RefreshDone removes the marker of a finished background refresh.
 func RefreshDone(dataDir, profile string) { os.Remove(refreshMarker(dataDir, profile)) }
 
-// StartRefresh starts one detached stslib-proc (full, the full binary)
-// that refreshes profile's role credentials ahead of their window, unless
-// one was started for it in the last 30 s. The caller has already served
-// the current record and does not wait: the refresh runs in its own
-// session, with no terminal and no standard streams, and logs failures
-// itself. It reports whether it started one.
-func StartRefresh(full, dataDir, profile string, now time.Time) bool {
-	dir := filepath.Join(dataDir, "refreshing")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return false
+// backgroundNice is the nice value of a background refresh: it still runs
+// on a busy machine (CPU weight about a tenth of a foreground process's),
+// long before its record reaches the window where a caller would wait.
+const backgroundNice = 10
+
+// Start says how [StartRefresh] went.
+type Start int
+
+const (
+	// NotStarted: a renewal is already on its way, or none could start.
+	NotStarted Start = iota
+	// Spawned: a new background refresher was started.
+	Spawned
+	// HandedOver: the running background refresher took the profile.
+	HandedOver
+)
+
+func (s Start) String() string {
+	switch s {
+	case Spawned:
+		return "started a background refresher"
+	case HandedOver:
+		return "handed to the running background refresher"
 	}
+	return "not started"
+}
+
+// StartRefresh renews profile's role credentials in the background, ahead
+// of their window, unless a renewal of profile was started less than
+// spawnGap ago and has not finished. The caller has already served the
+// current record and does not wait.
+//
+// A background refresher that is still running for this caller's
+// environment (same variables, working directory and stslib-proc binary)
+// takes the profile over a Unix socket in the data directory, which costs
+// the caller a connect and a write. Otherwise it starts one: the full
+// binary (full), detached in a session of its own, with no terminal,
+// standard streams on the null device and a low CPU priority, which
+// refreshes the profile, logs failures itself, and stays for later
+// profiles until it has been idle a while (see serve.Refresher).
+//
+// It runs on the warm path, so it costs one open when no refresh is
+// running: the marker is created exclusively (which also keeps two callers
+// from both starting one), the directory only made when missing.
+func StartRefresh(full, dataDir, profile string) Start {
 	marker := refreshMarker(dataDir, profile)
-	if st, err := os.Stat(marker); err == nil && now.Sub(st.ModTime()) < spawnGap && !now.Before(st.ModTime()) {
-		return false
+	if !claim(marker) {
+		return NotStarted
 	}
-	if err := os.WriteFile(marker, nil, 0o600); err != nil {
-		return false
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = "" // gone: the refresher runs in the temporary directory
 	}
-	_ = os.Chtimes(marker, now, now)
-	cmd := exec.Command(full, RefreshCommand, "--", profile)
-	cmd.Env = append(os.Environ(), "STSLIB_NONINTERACTIVE=1")
-	cmd.Dir = os.TempDir()
-	detach(cmd)
-	if err := cmd.Start(); err != nil {
-		return false
+	sock := RefresherSocket(dataDir, full, wd, os.Environ())
+	if sock != "" && handOver(sock, profile) {
+		return HandedOver
 	}
-	_ = cmd.Process.Release()
-	return true
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		os.Remove(marker)
+		return NotStarted
+	}
+	defer null.Close()
+	env := append(os.Environ(), "STSLIB_NONINTERACTIVE=1")
+	if sock != "" {
+		// In the environment, not on the command line, which other users
+		// can read: the name hashes this environment.
+		env = append(env, RefresherEnv+"="+sock)
+	}
+	if wd == "" {
+		wd = os.TempDir()
+	}
+	p, err := os.StartProcess(full, []string{full, RefreshCommand, "--", profile}, &os.ProcAttr{
+		Dir:   wd, // relative AWS_CONFIG_FILE and the like mean what they mean to the caller
+		Env:   env,
+		Files: []*os.File{null, null, null},
+		Sys:   detached(),
+	})
+	if err != nil {
+		os.Remove(marker)
+		return NotStarted
+	}
+	background(p.Pid)
+	_ = p.Release()
+	return Spawned
+}
+
+// RefresherEnv names, in a background refresh's environment, the socket
+// on which it stays as the refresher of its caller's environment.
+const RefresherEnv = "STSLIB_REFRESHER_SOCKET"
+
+// RefresherRequest starts what a caller writes to a background
+// refresher's socket; the profile name follows, up to the end of the
+// stream.
+const RefresherRequest = "stslib-proc refresh-ahead 1\n"
+
+// maxSocketPath is the longest Unix socket path every platform takes
+// (sun_path is 104 bytes on macOS and the BSDs, 108 on Linux).
+const maxSocketPath = 103
+
+// RefresherSocket is where the background refresher for this environment
+// listens: a name in dataDir/refresher that hashes the full binary (path,
+// size and time, so an upgrade starts a new one), the working directory and
+// every environment variable, because the refresher resolves each profile
+// it is given with its own. It is "" where there is none: no Unix sockets
+// (Windows) or a path too long for one.
+func RefresherSocket(dataDir, full, wd string, environ []string) string {
+	if !unixSockets {
+		return ""
+	}
+	h := fnv.New128a()
+	field := func(s string) {
+		h.Write(strconv.AppendInt(nil, int64(len(s)), 10))
+		h.Write([]byte{':'})
+		io.WriteString(h, s)
+	}
+	field(full)
+	if st, err := os.Stat(full); err == nil {
+		field(strconv.FormatInt(st.Size(), 10) + "@" + strconv.FormatInt(st.ModTime().UnixNano(), 10))
+	}
+	field(wd)
+	for _, kv := range environ {
+		field(kv)
+	}
+	p := filepath.Join(dataDir, "refresher", hex.EncodeToString(h.Sum(nil))+".sock")
+	if len(p) > maxSocketPath || !filepath.IsAbs(p) {
+		return ""
+	}
+	return p
+}
+
+// claim creates marker, or reports false when another refresh holds it:
+// created less than spawnGap ago (a marker from the future is stale too).
+func claim(marker string) bool {
+	create := func() error {
+		f, err := os.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			err = f.Close()
+		}
+		return err
+	}
+	err := create()
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if os.MkdirAll(filepath.Dir(marker), 0o700) != nil {
+			return false
+		}
+		err = create()
+	case errors.Is(err, fs.ErrExist):
+		st, serr := os.Stat(marker)
+		if serr == nil {
+			if age := time.Since(st.ModTime()); age >= 0 && age < spawnGap {
+				return false
+			}
+		}
+		// Stale: its refresh died without removing it.
+		os.Remove(marker)
+		err = create()
+	}
+	return err == nil
 }
 
 // FullBinary finds stslib-proc: this program when it is stslib-proc, else

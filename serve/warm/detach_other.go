@@ -2,13 +2,15 @@
 
 package warm
 
-import (
-	"os/exec"
-	"syscall"
-)
+import "syscall"
 
-// detach starts cmd without a console, in a process group of its own.
-func detach(cmd *exec.Cmd) {
-	const createNewProcessGroup, detachedProcess = 0x00000200, 0x00000008
-	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: createNewProcessGroup | detachedProcess}
+// detached is how a background refresh starts: without a console, in a
+// process group of its own, below normal priority so that it never
+// competes with the credential_process calls in the foreground.
+func detached() *syscall.SysProcAttr {
+	const createNewProcessGroup, detachedProcess, belowNormalPriorityClass = 0x00000200, 0x00000008, 0x00004000
+	return &syscall.SysProcAttr{CreationFlags: createNewProcessGroup | detachedProcess | belowNormalPriorityClass}
 }
+
+// background is done by detached's priority class.
+func background(int) {}

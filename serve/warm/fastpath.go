@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"io/fs"
@@ -24,6 +25,9 @@ type Env struct {
 	Getenv func(string) string
 	Home   string
 	Now    func() time.Time
+	// Debug, when not nil, receives the fast path's debug lines
+	// (STSLIB_DEBUG=1); they never hold a secret.
+	Debug io.Writer
 }
 
 type alias struct {
@@ -180,10 +184,18 @@ func Serve(w io.Writer, env Env, profile string) bool {
 	// renews it in the background for the next call.
 	if now := env.Now(); cache.NeedsAhead(e, time.Duration(a.WindowMS)*time.Millisecond, now) {
 		if full, err := FullBinary(); err == nil {
-			StartRefresh(full, dataDir, profile, now)
+			DebugRefresh(env.Debug, profile, StartRefresh(full, dataDir, profile))
 		}
 	}
 	return true
+}
+
+// DebugRefresh writes how a refresh ahead of profile went to w (nil: no
+// debug output).
+func DebugRefresh(w io.Writer, profile string, s Start) {
+	if w != nil && s != NotStarted {
+		fmt.Fprintf(w, "stslib-proc: debug: %s: refresh-ahead %s\n", profile, s)
+	}
 }
 
 // HotTier is the data directory's kernel-keyring store ([kernel.Store]),

@@ -44,7 +44,7 @@ func Main(args []string) int {
 	if profile, ok := ProfileArg(args); ok && os.Getenv("STSLIB_PROC_ACTIVE") == "" {
 		// The same home as stslib-proc's (HOME, else the password
 		// database); none known: the full program says so.
-		if home, err := paths.Home(os.Getenv); err == nil && Serve(os.Stdout, Env{Getenv: os.Getenv, Home: home, Now: time.Now}, profile) {
+		if home, err := paths.Home(os.Getenv); err == nil && Serve(os.Stdout, env(home), profile) {
 			return 0
 		}
 	}
@@ -54,6 +54,15 @@ func Main(args []string) int {
 		return 1
 	}
 	return execFull(full, args)
+}
+
+// env is the process's [Env].
+func env(home string) Env {
+	e := Env{Getenv: os.Getenv, Home: home, Now: time.Now}
+	if os.Getenv("STSLIB_DEBUG") == "1" {
+		e.Debug = os.Stderr
+	}
+	return e
 }
 
 // fullBinary finds stslib-proc beside this executable, else on PATH.
