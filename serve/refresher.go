@@ -171,7 +171,17 @@ func readRefreshRequest(c *net.UnixConn) (string, bool) {
 	}
 	_ = c.SetReadDeadline(time.Now().Add(time.Second))
 	b, err := io.ReadAll(io.LimitReader(c, maxRequest+1))
-	if err != nil || len(b) > maxRequest {
+	if err != nil {
+		return "", false
+	}
+	return parseRefreshRequest(b)
+}
+
+// parseRefreshRequest returns the profile of a request: at most
+// maxRequest bytes, [warm.RefresherRequest] then a name that is not empty
+// and holds no NUL or line break.
+func parseRefreshRequest(b []byte) (string, bool) {
+	if len(b) > maxRequest {
 		return "", false
 	}
 	p, ok := strings.CutPrefix(string(b), warm.RefresherRequest)
