@@ -17,6 +17,12 @@
 //     serve, refresh (bounded while the record is valid) or fail; Process
 //     then remembers the alias for the next warm call.
 //
+// A call of either path that serves a record inside its refresh-ahead band
+// has it renewed in the background ([warm.StartRefresh]): by the running
+// background refresher of the caller's environment ([Refresher], reached
+// over a Unix socket in the data directory), else by a new one, a detached
+// stslib-proc at low priority that stays a minute for the next renewals.
+//
 // The cache key and window come from one place ([credproc.Core.RoleSlot]),
 // and both paths read the same cache through the same kernel-keyring store
 // ([kernel.Store]). The invariant: any change of any input that changes
