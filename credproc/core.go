@@ -502,7 +502,7 @@ func (c *Core) stsConfig(p *Profile) STSConfig {
 	if top == nil {
 		top = p
 	}
-	return STSConfig{Region: top.stsRegion, Endpoint: top.stsEndpoint, CABundle: top.stsCABundle}
+	return STSConfig{Region: top.stsRegion, Endpoint: top.stsEndpoint, CABundle: p.CABundle()}
 }
 
 // mfaCode gets a code for serial: Options.MFACode, then mfa_process (the

@@ -91,6 +91,16 @@ type staticKeys struct {
 // IsRole reports whether p assumes a role.
 func (p *Profile) IsRole() bool { return p.RoleARN != "" }
 
+// CABundle is the PEM file of certificate authorities that p's HTTPS calls
+// trust instead of the system's: AWS_CA_BUNDLE, else ca_bundle of the
+// profile asked for; "" for the system's.
+func (p *Profile) CABundle() string {
+	if p.caller != nil {
+		return p.caller.stsCABundle
+	}
+	return p.stsCABundle
+}
+
 // Root returns the source profile at the end of p's chain.
 func (p *Profile) Root() *Profile {
 	for p.Source != nil {

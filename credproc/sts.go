@@ -71,16 +71,9 @@ func NewSTSClient(c STSConfig) STSAPI {
 const maxIdlePerHost = 64
 
 func newHTTPClient(caBundle string) (*awshttp.BuildableClient, error) {
-	var roots *x509.CertPool
-	if caBundle != "" {
-		pem, err := readfile.Read(caBundle, 4<<20)
-		if err != nil {
-			return nil, fmt.Errorf("CA bundle: %v", err)
-		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA bundle %s: no PEM certificate in it", caBundle)
-		}
+	roots, err := LoadCABundle(caBundle)
+	if err != nil {
+		return nil, err
 	}
 	return awshttp.NewBuildableClient().
 		WithTimeout(attemptTimeout).
@@ -95,6 +88,24 @@ func newHTTPClient(caBundle string) (*awshttp.BuildableClient, error) {
 				t.TLSClientConfig.RootCAs = roots
 			}
 		}), nil
+}
+
+// LoadCABundle reads a PEM file of certificate authorities to trust
+// instead of the system's (AWS_CA_BUNDLE, or a profile's ca_bundle: see
+// [Profile.CABundle]); "" is the system's (nil).
+func LoadCABundle(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	pem, err := readfile.Read(path, 4<<20)
+	if err != nil {
+		return nil, fmt.Errorf("CA bundle: %v", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA bundle %s: no PEM certificate in it", path)
+	}
+	return roots, nil
 }
 
 // failing is a client whose every call fails with err (a CA bundle that

@@ -154,3 +154,49 @@ func TestConsoleRefused(t *testing.T) {
 		t.Errorf("refusal names credentials: %s", r.Stderr)
 	}
 }
+
+// TestConsoleOverTLS: the federation endpoint is reached through the same
+// trust as STS: AWS_CA_BUNDLE (or the profile's ca_bundle) is honoured by
+// getSigninToken too, and without it the emulator's private CA is refused
+// with a certificate error that holds no token.
+func TestConsoleOverTLS(t *testing.T) {
+	s, err := stsemu.StartTLS(e2e.EmulatorConfig(nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.SetSigninTokenPrefix(signinCanary)
+	w := e2e.New(t, bin, s)
+	ca := filepath.Join(w.Dir, "ca.pem")
+	w.Write(ca, string(s.CACertPEM()))
+	w.WriteProfiles(e2e.Source{MFASerial: stsemu.DefaultMFASerial}, []e2e.RoleProfile{
+		{Name: "DynamoDBRole-dev", Role: "DynamoDBRole", SessionName: "bob"},
+	}, "[profile Bundled]\nrole_arn = "+e2e.RoleARN("DynamoDBRole")+"\nsource_profile = BobSmith\nrole_session_name = bob\nca_bundle = "+ca+"\n")
+	w.Env = append(w.Env, "STSLIB_FEDERATION_URL="+s.URL()+stsemu.FederationPath)
+	code, err := stsemu.TOTP(stsemu.DefaultTOTPSecret, s.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withCA := []string{"AWS_CA_BUNDLE=" + ca}
+	if r := w.RunEnv(withCA, "login", "BobSmith", "--mfa-code", code); r.Code != 0 {
+		t.Fatalf("login over TLS: %v", r)
+	}
+	for _, c := range []struct {
+		env     []string
+		profile string
+	}{
+		{withCA, "DynamoDBRole-dev"},
+		{nil, "Bundled"}, // ca_bundle of the profile asked for
+	} {
+		r := w.RunEnv(c.env, "console", c.profile, "--print")
+		if r.Code != 0 || !strings.Contains(r.Stdout, "SigninToken="+signinCanary) {
+			t.Errorf("console %s over TLS: %v", c.profile, r)
+		}
+	}
+	// The role's credentials are cached: only getSigninToken goes out, and
+	// without the bundle it must not trust the private CA.
+	r := w.Run("console", "DynamoDBRole-dev", "--print")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "certificate") || strings.Contains(r.Stderr, signinCanary) || r.Stdout != "" {
+		t.Errorf("console without the CA bundle: %v; want exit 1 and a certificate error", r)
+	}
+}

@@ -69,6 +69,10 @@ func (c *consoleCmd) Run(d *deps) error {
 	if _, err := part.Destination(c.Destination, region); err != nil {
 		return fmt.Errorf("profile %s: %w", p.Name, err)
 	}
+	roots, err := credproc.LoadCABundle(p.CABundle()) // the federation endpoint is behind the same proxies as STS
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", p.Name, err)
+	}
 	var open signin.Opener
 	if !c.Print {
 		var environ []string
@@ -86,7 +90,7 @@ func (c *consoleCmd) Run(d *deps) error {
 	if err != nil {
 		return err
 	}
-	client := signin.Client{FederationURL: d.Getenv(federationEnv), Now: d.Now}
+	client := signin.Client{HTTP: signin.HTTPTrusting(roots), FederationURL: d.Getenv(federationEnv), Now: d.Now}
 	if d.Debug {
 		client.Debug = func(msg string) { fmt.Fprintf(d.Stderr, "stslib-proc: debug: %s profile=%s\n", msg, p.Name) }
 	}

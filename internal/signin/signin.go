@@ -2,6 +2,8 @@ package signin
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -223,11 +225,22 @@ type Client struct {
 // DefaultHTTP is the client for getSigninToken: 30 s per request, proxies
 // from the environment, and no redirects followed (a redirect is an
 // error, so the query with the credentials goes nowhere else).
-func DefaultHTTP() *http.Client {
-	return &http.Client{
+func DefaultHTTP() *http.Client { return HTTPTrusting(nil) }
+
+// HTTPTrusting is [DefaultHTTP] trusting roots instead of the system's
+// certificate authorities (AWS_CA_BUNDLE, ca_bundle); nil roots are the
+// system's.
+func HTTPTrusting(roots *x509.CertPool) *http.Client {
+	c := &http.Client{
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	if roots != nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+		c.Transport = t
+	}
+	return c
 }
 
 // Request is what a sign-in URL is made from.

@@ -2,10 +2,12 @@ package signin
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -377,5 +379,37 @@ func TestDefaultHTTPFollowsNoRedirect(t *testing.T) {
 	}
 	if err := hc.CheckRedirect(nil, nil); !errors.Is(err, http.ErrUseLastResponse) {
 		t.Errorf("CheckRedirect = %v, want ErrUseLastResponse", err)
+	}
+}
+
+// TestHTTPTrusting: the client trusts the roots it is given instead of the
+// system's, and still follows no redirect.
+func TestHTTPTrusting(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, "https://example.com/", http.StatusFound)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	get := func(c *http.Client, path string) (int, error) {
+		resp, err := c.Get(srv.URL + path)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	if code, err := get(HTTPTrusting(roots), "/"); err != nil || code != 200 {
+		t.Errorf("with the server's CA: %d, %v", code, err)
+	}
+	if code, err := get(HTTPTrusting(roots), "/redirect"); err != nil || code != http.StatusFound {
+		t.Errorf("a redirect: %d, %v; want it returned, not followed", code, err)
+	}
+	if _, err := get(DefaultHTTP(), "/"); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("with the system's CAs: %v; want a certificate error", err)
 	}
 }
