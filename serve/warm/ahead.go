@@ -78,7 +78,8 @@ func (s Start) String() string {
 // from both starting one), the directory only made when missing.
 func StartRefresh(full, dataDir, profile string) Start {
 	marker := refreshMarker(dataDir, profile)
-	if !claim(marker) {
+	ok, stale := claim(marker)
+	if !ok {
 		return NotStarted
 	}
 	wd, err := os.Getwd()
@@ -86,6 +87,11 @@ func StartRefresh(full, dataDir, profile string) Start {
 		wd = "" // gone: the refresher runs in the temporary directory
 	}
 	sock := RefresherSocket(dataDir, full, wd, os.Environ())
+	if stale {
+		// The last renewal of profile never finished: the refresher that
+		// took it may be stopped or hung. This one runs alone.
+		sock = ""
+	}
 	if sock != "" && handOver(sock, profile) {
 		return HandedOver
 	}
@@ -163,9 +169,11 @@ func RefresherSocket(dataDir, full, wd string, environ []string) string {
 	return p
 }
 
-// claim creates marker, or reports false when another refresh holds it:
-// created less than spawnGap ago (a marker from the future is stale too).
-func claim(marker string) bool {
+// claim creates marker, or reports false when another renewal holds it:
+// created less than spawnGap ago. A marker that is older (or from the
+// future) is stale: its renewal died or hangs; claim replaces it and says
+// so.
+func claim(marker string) (ok, stale bool) {
 	create := func() error {
 		f, err := os.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
@@ -177,21 +185,21 @@ func claim(marker string) bool {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if os.MkdirAll(filepath.Dir(marker), 0o700) != nil {
-			return false
+			return false, false
 		}
 		err = create()
 	case errors.Is(err, fs.ErrExist):
 		st, serr := os.Stat(marker)
 		if serr == nil {
 			if age := time.Since(st.ModTime()); age >= 0 && age < spawnGap {
-				return false
+				return false, false
 			}
 		}
-		// Stale: its refresh died without removing it.
+		stale = true
 		os.Remove(marker)
 		err = create()
 	}
-	return err == nil
+	return err == nil, stale
 }
 
 // FullBinary finds stslib-proc: this program when it is stslib-proc, else

@@ -247,6 +247,21 @@ func TestStartRefreshHandsOver(t *testing.T) {
 		t.Error("a process was started although the refresher took the profile")
 	}
 
+	// A refresher that takes profiles but never renews them (stopped,
+	// hung): once the marker is older than spawnGap, the next call does not
+	// hand over again but starts a refresh of its own, alone.
+	old := time.Now().Add(-spawnGap - time.Second)
+	if err := os.Chtimes(refreshMarker(dataDir, "R1"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if s := StartRefresh(exe, dataDir, "R1"); s != Spawned {
+		t.Fatalf("after a handed-over renewal never finished: %s, want %s", s, Spawned)
+	}
+	if r := waitReport(t, out); r.Socket != "" {
+		t.Errorf("the refresh that bypasses a hung refresher got %s=%q; want none", RefresherEnv, r.Socket)
+	}
+	os.Remove(out)
+
 	// The listener is gone but its file stays (it was killed): a process
 	// starts, told to take the socket over.
 	l.(*net.UnixListener).SetUnlinkOnClose(false)
