@@ -106,7 +106,7 @@ func refresher(ctx context.Context, env Env, sock, first string, lim refresherLi
 	if st, err := os.Lstat(sock); err == nil && os.SameFile(st, mine) {
 		os.Remove(sock)
 	}
-	for {
+	for ctx.Err() == nil { // stopped (SIGTERM): their markers go stale, and callers start their own
 		_ = l.SetDeadline(time.Now().Add(50 * time.Millisecond))
 		c, err := l.AcceptUnix()
 		if err != nil {

@@ -168,3 +168,23 @@ func TestRefresherSocketTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRefresherStops: cancelled (SIGTERM), it stops taking profiles,
+// removes its socket and returns once its renewals are done.
+func TestRefresherStops(t *testing.T) {
+	w, env := refresherWorld(t)
+	sock := filepath.Join(w.home, "data", "refresher", "t.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Refresher(ctx, env, sock, "R") }()
+	w.waitAssumeRole(3)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Refresher still running after it was cancelled")
+	}
+	if _, err := os.Lstat(sock); err == nil {
+		t.Error("a stopped refresher left its socket")
+	}
+}
