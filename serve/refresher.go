@@ -119,6 +119,21 @@ func refresher(ctx context.Context, env Env, sock, first string, lim refresherLi
 	return wait(&wg, &ferr)
 }
 
+// StopRefreshers removes the sockets of dataDir's background refreshers
+// (clear --all): each exits within seconds, once its renewals in flight are
+// done, and the next renewal starts a new one. It returns how many there
+// were.
+func StopRefreshers(dataDir string) int {
+	socks, _ := filepath.Glob(filepath.Join(dataDir, "refresher", "*.sock"))
+	n := 0
+	for _, s := range socks {
+		if os.Remove(s) == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // wait waits for the renewals in flight, then returns the first one's
 // error (what RefreshAhead would have returned).
 func wait(wg *sync.WaitGroup, err *error) error {

@@ -67,7 +67,7 @@ func send(t *testing.T, sock, msg string) {
 
 // TestRefresher: it renews its first profile, then the profiles handed
 // over its socket, ignores malformed requests, and exits when its socket
-// is removed.
+// is removed (StopRefreshers, as clear --all does).
 func TestRefresher(t *testing.T) {
 	w, env := refresherWorld(t)
 	sock := filepath.Join(w.home, "data", "refresher", "t.sock")
@@ -87,7 +87,10 @@ func TestRefresher(t *testing.T) {
 	if st, err := os.Stat(filepath.Dir(sock)); err != nil || st.Mode().Perm() != 0o700 {
 		t.Errorf("socket directory: %v %v, want mode 0700", st, err)
 	}
-	os.Remove(sock)
+	// clear --all removes its socket: it exits.
+	if n := StopRefreshers(filepath.Join(w.home, "data")); n != 1 {
+		t.Errorf("StopRefreshers stopped %d, want 1", n)
+	}
 	select {
 	case err := <-done:
 		if err != nil {

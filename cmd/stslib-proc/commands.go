@@ -234,6 +234,11 @@ func (c *clearCmd) Run(d *deps) error {
 		}
 	}
 	fmt.Fprintf(d.Stderr, "stslib-proc: forgot %d cached record(s)\n", n)
+	if c.All {
+		if k := serve.StopRefreshers(e.DataDir); k > 0 {
+			fmt.Fprintf(d.Stderr, "stslib-proc: stopped %d background refresher(s)\n", k)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
