@@ -119,6 +119,20 @@ func refresher(ctx context.Context, env Env, sock, first string, lim refresherLi
 	return wait(&wg, &ferr)
 }
 
+// RunningRefreshers counts dataDir's background refreshers that answer on
+// their socket (status); a socket left by a killed one does not count.
+func RunningRefreshers(dataDir string) int {
+	socks, _ := filepath.Glob(filepath.Join(dataDir, "refresher", "*.sock"))
+	n := 0
+	for _, s := range socks {
+		if c, err := net.DialTimeout("unix", s, 200*time.Millisecond); err == nil {
+			c.Close() // an empty request, which it drops
+			n++
+		}
+	}
+	return n
+}
+
 // StopRefreshers removes the sockets of dataDir's background refreshers
 // (clear --all): each exits within seconds, once its renewals in flight are
 // done, and the next renewal starts a new one. It returns how many there

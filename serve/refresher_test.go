@@ -87,6 +87,9 @@ func TestRefresher(t *testing.T) {
 	if st, err := os.Stat(filepath.Dir(sock)); err != nil || st.Mode().Perm() != 0o700 {
 		t.Errorf("socket directory: %v %v, want mode 0700", st, err)
 	}
+	if n := RunningRefreshers(filepath.Join(w.home, "data")); n != 1 {
+		t.Errorf("RunningRefreshers = %d, want 1", n)
+	}
 	// clear --all removes its socket: it exits.
 	if n := StopRefreshers(filepath.Join(w.home, "data")); n != 1 {
 		t.Errorf("StopRefreshers stopped %d, want 1", n)
@@ -154,10 +157,16 @@ func TestRefresherSocketTaken(t *testing.T) {
 	if _, err := os.Lstat(sock); err != nil {
 		t.Errorf("the live refresher's socket was removed: %v", err)
 	}
+	if n := RunningRefreshers(filepath.Join(w.home, "data")); n != 1 {
+		t.Errorf("RunningRefreshers = %d with one live, want 1", n)
+	}
 
 	// Killed: the file stays, nobody answers. The next refresher takes it.
 	l.(*net.UnixListener).SetUnlinkOnClose(false)
 	l.Close()
+	if n := RunningRefreshers(filepath.Join(w.home, "data")); n != 0 {
+		t.Errorf("RunningRefreshers = %d with a dead socket only, want 0", n)
+	}
 	lim := defaultRefresherLimits
 	lim.idle = 2 * time.Second
 	go func() { done <- refresher(context.Background(), env, sock, "R2", lim) }()

@@ -166,6 +166,9 @@ func (c *statusCmd) Run(d *deps) error {
 		fmt.Fprintf(d.Stdout, "background refresh failed %d time(s) in the last 24 h; last, %s ago: %s: %s\n",
 			len(fails), humanDuration(now.Sub(last.Time)), printable(last.Profile), printable(last.Error))
 	}
+	if n := serve.RunningRefreshers(e.DataDir); n > 0 {
+		fmt.Fprintf(d.Stdout, "%d background refresher(s) running; each exits after a minute without work (clear --all stops them)\n", n)
+	}
 	return nil
 }
 
