@@ -272,3 +272,77 @@ func TestRefreshAheadInTheBackground(t *testing.T) {
 	}
 	summary(t, "refresh-ahead", calls, 0, waited, 0)
 }
+
+// refresherPIDs are the processes whose environment names a background
+// refresher socket under dataDir.
+func refresherPIDs(dataDir string) []int {
+	procs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	var pids []int
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), "STSLIB_REFRESHER_SOCKET="+filepath.Join(dataDir, "refresher")) {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscanf(p, "/proc/%d/environ", &pid); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// TestRefresherStopped: the background refresher is
+// stopped (SIGSTOP: a hung process) while it holds its socket. Calls go on
+// once a second for two more role lifetimes: every one succeeds with
+// credentials that have not expired, and the roles keep being renewed,
+// by a refresh of its own once a renewal handed over has not finished in
+// 10 s.
+func TestRefresherStopped(t *testing.T) {
+	t.Parallel()
+	testenv.Tool(t, "/usr/bin/oathtool")
+	w := world(t, e2e.EmulatorConfig(nil, nil))
+	w.STS.SetRoleLifetime(roleLife)
+	w.WriteProfiles(e2e.DefaultSource(), []e2e.RoleProfile{{Name: "CodeDeployRole-dev", Role: "CodeDeployRole"}}, "")
+	w.MustRun("login", "BobSmith")
+	w.MustRun("CodeDeployRole-dev")
+	var stopped []int
+	t.Cleanup(func() {
+		for _, pid := range stopped {
+			syscall.Kill(pid, syscall.SIGCONT)
+		}
+	})
+	call := func(i int) string {
+		r := w.Run("CodeDeployRole-dev")
+		if r.Code != 0 {
+			t.Fatalf("call %d: %v", i, r)
+		}
+		p, err := e2e.ParseProcess(r.Stdout) // refuses an expired credential
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		return p.AccessKeyID
+	}
+	for i := 0; len(stopped) == 0; i++ {
+		if i > 2*int(roleLife/time.Second) {
+			t.Fatal("no background refresher started within two role lifetimes")
+		}
+		call(i)
+		time.Sleep(time.Second)
+		for _, pid := range refresherPIDs(w.DataDir) {
+			if syscall.Kill(pid, syscall.SIGSTOP) == nil {
+				stopped = append(stopped, pid)
+			}
+		}
+	}
+	keys := map[string]bool{}
+	calls := 0
+	for end := time.Now().Add(2 * roleLife); time.Now().Before(end); time.Sleep(time.Second) {
+		keys[call(calls)] = true
+		calls++
+	}
+	t.Logf("refresher %v stopped; then %d calls over %s, %d role credentials", stopped, calls, 2*roleLife, len(keys))
+	if len(keys) < 3 {
+		t.Errorf("%d role credentials across two lifetimes with the refresher stopped: renewals stalled", len(keys))
+	}
+	summary(t, "refresh-ahead, refresher stopped", calls, 1, 0, 0)
+}

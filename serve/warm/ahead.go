@@ -162,7 +162,9 @@ func RefresherSocket(dataDir, full, wd string, environ []string) string {
 	for _, kv := range environ {
 		field(kv)
 	}
-	p := filepath.Join(dataDir, "refresher", hex.EncodeToString(h.Sum(nil))+".sock")
+	// 64 bits of the hash tell environments apart and keep the path short:
+	// a socket's is bounded (maxSocketPath).
+	p := filepath.Join(dataDir, "refresher", hex.EncodeToString(h.Sum(nil)[:8])+".sock")
 	if len(p) > maxSocketPath || !filepath.IsAbs(p) {
 		return ""
 	}
