@@ -22,36 +22,17 @@ const TempPattern = ".tmp-*"
 // named by pattern (TempPattern when empty), with mode perm, written and
 // fsynced, renamed over path, then the directory fsynced. Temporary files
 // a killed writer left behind (older than StaleAge) are removed.
-func Write(path string, data []byte, perm fs.FileMode, pattern string) (err error) {
+func Write(path string, data []byte, perm fs.FileMode, pattern string) error {
 	if pattern == "" {
 		pattern = TempPattern
 	}
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, pattern)
+	tmp, err := writeTemp(dir, pattern, data, perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	// Windows has no mode bits beyond read-only; the directory's ACL rules.
-	if err = f.Chmod(perm); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	RemoveStale(dir, pattern, time.Now())
@@ -61,34 +42,51 @@ func Write(path string, data []byte, perm fs.FileMode, pattern string) (err erro
 // Create writes a new file at path with data, complete or not at all, and
 // fails with an error matching fs.ErrExist when path exists: of two
 // writers racing to create it, one wins and the other sees its file.
-func Create(path string, data []byte, perm fs.FileMode, pattern string) (err error) {
+func Create(path string, data []byte, perm fs.FileMode, pattern string) error {
 	if pattern == "" {
 		pattern = TempPattern
 	}
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, pattern)
+	tmp, err := writeTemp(dir, pattern, data, perm)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
-	tmp := f.Name()
 	defer os.Remove(tmp)
-	if err = f.Chmod(perm); err != nil && runtime.GOOS != "windows" {
-		f.Close()
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
 	if err := os.Link(tmp, path); err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return syncDir(dir)
+}
+
+// writeTemp writes data to a new temporary file in dir named by pattern,
+// with mode perm, fsynced and closed, and returns its name. On failure it
+// leaves nothing behind.
+func writeTemp(dir, pattern string, data []byte, perm fs.FileMode) (tmp string, err error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	tmp = f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	// Windows has no mode bits beyond read-only; the directory's ACL rules.
+	if err = f.Chmod(perm); err != nil && runtime.GOOS != "windows" {
+		return "", err
+	}
+	if _, err = f.Write(data); err != nil {
+		return "", err
+	}
+	if err = f.Sync(); err != nil {
+		return "", fmt.Errorf("sync: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return "", err
+	}
+	return tmp, nil
 }
 
 // syncDir makes a rename in dir durable. Windows cannot open a directory
