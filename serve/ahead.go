@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,12 +29,11 @@ func refreshAheadIfDue(r *Runtime, profile string, creds *credproc.Credentials, 
 	if !cache.NeedsAhead(&cache.Entry{Start: creds.Start, Expires: creds.End}, def, now) {
 		return
 	}
-	if full, err := warm.FullBinary(); err == nil {
-		s := warm.StartRefresh(full, r.DataDir, profile)
-		if r.Env.Debug {
-			warm.DebugRefresh(r.Env.Stderr, profile, s)
-		}
+	var debug io.Writer
+	if r.Env.Debug {
+		debug = r.Env.Stderr
 	}
+	warm.RefreshInBackground(r.DataDir, profile, debug)
 }
 
 // RefreshAhead is what a background refresh runs ("stslib-proc

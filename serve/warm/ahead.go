@@ -86,7 +86,8 @@ func StartRefresh(full, dataDir, profile string) Start {
 	if err != nil {
 		wd = "" // gone: the refresher runs in the temporary directory
 	}
-	sock := RefresherSocket(dataDir, full, wd, os.Environ())
+	environ := os.Environ()
+	sock := RefresherSocket(dataDir, full, wd, environ)
 	if stale {
 		// The last renewal of profile never finished: the refresher that
 		// took it may be stopped or hung. This one runs alone.
@@ -101,7 +102,7 @@ func StartRefresh(full, dataDir, profile string) Start {
 		return NotStarted
 	}
 	defer null.Close()
-	env := append(os.Environ(), "STSLIB_NONINTERACTIVE=1")
+	env := append(environ, "STSLIB_NONINTERACTIVE=1")
 	if sock != "" {
 		// In the environment, not on the command line, which other users
 		// can read: the name hashes this environment.
@@ -148,6 +149,9 @@ func RefresherSocket(dataDir, full, wd string, environ []string) string {
 	if !unixSockets {
 		return ""
 	}
+	// The same length-prefixed FNV as Fingerprint's, written out: a shared
+	// helper would hold the hash as an interface, and Fingerprint's 16 KiB
+	// buffer would escape to the heap on the warm path.
 	h := fnv.New128a()
 	field := func(s string) {
 		h.Write(strconv.AppendInt(nil, int64(len(s)), 10))

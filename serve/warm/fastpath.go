@@ -183,18 +183,21 @@ func Serve(w io.Writer, env Env, profile string) bool {
 	// Inside the refresh-ahead band: the record is served, and stslib-proc
 	// renews it in the background for the next call.
 	if now := env.Now(); cache.NeedsAhead(e, time.Duration(a.WindowMS)*time.Millisecond, now) {
-		if full, err := FullBinary(); err == nil {
-			DebugRefresh(env.Debug, profile, StartRefresh(full, dataDir, profile))
-		}
+		RefreshInBackground(dataDir, profile, env.Debug)
 	}
 	return true
 }
 
-// DebugRefresh writes how a refresh ahead of profile went to w (nil: no
-// debug output).
-func DebugRefresh(w io.Writer, profile string, s Start) {
-	if w != nil && s != NotStarted {
-		fmt.Fprintf(w, "stslib-proc: debug: %s: refresh-ahead %s\n", profile, s)
+// RefreshInBackground has profile renewed ahead of its window by the full
+// binary ([StartRefresh]) and writes how that went to debug (nil: no debug
+// output).
+func RefreshInBackground(dataDir, profile string, debug io.Writer) {
+	full, err := FullBinary()
+	if err != nil {
+		return
+	}
+	if s := StartRefresh(full, dataDir, profile); debug != nil && s != NotStarted {
+		fmt.Fprintf(debug, "stslib-proc: debug: %s: refresh-ahead %s\n", profile, s)
 	}
 }
 
