@@ -81,11 +81,15 @@ func (e *Endpoint) fail(w http.ResponseWriter, status int, code, msg string) {
 	_ = json.NewEncoder(w).Encode(ecsError{Code: code, Message: msg})
 }
 
-// loopback reports whether a request's remote address is a loopback one.
-func loopback(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
+// loopback reports whether addr (HOST:PORT, or HOST) is a loopback one: a
+// loopback IP, or "localhost" (which a request's remote address never is).
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		host = remote
+		host = addr
+	}
+	if host == "localhost" {
+		return true
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()

@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -106,5 +107,30 @@ func TestChildEnv(t *testing.T) {
 		if !strings.Contains(got, good) {
 			t.Errorf("child env lacks %s: %s", good, got)
 		}
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:0": true, "127.0.0.1": true, "127.1.2.3:80": true, "[::1]:8080": true, "::1": true, "localhost:0": true,
+		"0.0.0.0:0": false, "[::]:0": false, "192.168.1.10:80": false, "example.com:80": false, "": false, ":8080": false,
+	} {
+		if got := loopback(addr); got != want {
+			t.Errorf("loopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// TestListenRefusesNonLoopback: serve binds no address other machines can
+// reach unless told to, and says so before opening anything.
+func TestListenRefusesNonLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", "[::]:0", ":0", "192.0.2.1:0"} {
+		err := Listen(context.Background(), Env{}, ListenOptions{Listen: addr})
+		if !errors.Is(err, ErrNonLoopback) {
+			t.Errorf("Listen(%s) = %v, want ErrNonLoopback", addr, err)
+		}
+	}
+	if err := Listen(context.Background(), Env{}, ListenOptions{Listen: "no-port"}); err == nil || !strings.Contains(err.Error(), "want HOST:PORT") {
+		t.Errorf("Listen(no-port) = %v, want a HOST:PORT error", err)
 	}
 }

@@ -40,11 +40,10 @@ func Listen(ctx context.Context, env Env, o ListenOptions) error {
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
 	}
-	host, _, err := net.SplitHostPort(o.Listen)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
 		return fmt.Errorf("--listen %s: want HOST:PORT", o.Listen)
 	}
-	if ip := net.ParseIP(host); !o.AllowRemote && (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+	if !o.AllowRemote && !loopback(o.Listen) {
 		return fmt.Errorf("--listen %s: %w; other machines and containers on a bridge network could ask for credentials (the token is still required): pass --allow-remote to do it anyway", o.Listen, ErrNonLoopback)
 	}
 	r, err := Open(env)
