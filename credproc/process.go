@@ -236,16 +236,21 @@ func (ch child) run(ctx context.Context) ([]byte, error) {
 
 // childEnv is environ without stslib-proc's secrets, with EnvActive set.
 func childEnv(environ []string) []string {
-	drop := append(slices.Clip(scrubbedEnv), EnvActive)
+	return append(WithoutEnv(environ, append(slices.Clip(scrubbedEnv), EnvActive)...), EnvActive+"=1")
+}
+
+// WithoutEnv returns environ less the variables named, compared the way
+// the system compares names (without regard to case on Windows).
+func WithoutEnv(environ []string, names ...string) []string {
 	env := make([]string, 0, len(environ)+1)
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
-		if slices.ContainsFunc(drop, func(s string) bool { return envKeyEqual(k, s) }) {
+		if slices.ContainsFunc(names, func(s string) bool { return envKeyEqual(k, s) }) {
 			continue
 		}
 		env = append(env, kv)
 	}
-	return append(env, EnvActive+"=1")
+	return env
 }
 
 // envKeyEqual compares environment variable names the way the system does.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -58,23 +59,8 @@ var childVars = []string{
 
 // childEnv is environ less childVars and stslib-proc's secrets, plus set.
 func childEnv(environ []string, set map[string]string) []string {
-	drop := append(slices.Clone(childVars), credproc.SecretEnv()...)
-	var out []string
-	for _, kv := range environ {
-		k, _, _ := strings.Cut(kv, "=")
-		if slices.Contains(drop, k) {
-			continue
-		}
-		if _, ok := set[k]; ok {
-			continue
-		}
-		out = append(out, kv)
-	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(set))
+	out := credproc.WithoutEnv(environ, slices.Concat(childVars, credproc.SecretEnv(), keys)...)
 	for _, k := range keys {
 		out = append(out, k+"="+set[k])
 	}
