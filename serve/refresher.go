@@ -160,7 +160,7 @@ func wait(wg *sync.WaitGroup, err *error) error {
 // was killed) is replaced; a live one is left to its owner.
 func listenRefresher(sock string) (*net.UnixListener, error) {
 	dir := filepath.Dir(sock)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := mkdirPrivate(dir); err != nil {
 		return nil, err
 	}
 	if err := privateDir(dir); err != nil {
