@@ -583,12 +583,16 @@ func tryLock(ctx context.Context, fl *flock.Flock) (bool, error) {
 // taking a lock or refreshing. It reads the index and the hot tier, and the
 // durable backend only when the hot tier misses. Anything else is ErrMiss.
 func (c *Cache) Peek(key string, def time.Duration) (*Entry, error) {
-	now := c.now()
+	return c.peek(key, Window, def, c.now())
+}
+
+// peek is Peek with band b at now.
+func (c *Cache) peek(key string, b band, def time.Duration, now time.Time) (*Entry, error) {
 	ie, err := c.readIndex(key)
-	if err != nil || !fresh(&Entry{Start: ie.Start, Expires: ie.Expires}, Window, def, now) {
+	if err != nil || !fresh(&Entry{Start: ie.Start, Expires: ie.Expires}, b, def, now) {
 		return nil, ErrMiss
 	}
-	e, err := c.load(key, now, func(e *Entry) bool { return fresh(e, Window, def, now) })
+	e, err := c.load(key, now, func(e *Entry) bool { return fresh(e, b, def, now) })
 	if err != nil {
 		return nil, ErrMiss
 	}
@@ -629,10 +633,8 @@ func (c *Cache) FetchAhead(ctx context.Context, key string, def time.Duration,
 func (c *Cache) fetch(ctx context.Context, key string, b band, def time.Duration,
 	refresh func(ctx context.Context, stale *Entry) (*Entry, error)) (e *Entry, warn error, err error) {
 	now := c.now()
-	if ie, err := c.readIndex(key); err == nil && fresh(&Entry{Start: ie.Start, Expires: ie.Expires}, b, def, now) {
-		if e, err := c.load(key, now, func(e *Entry) bool { return fresh(e, b, def, now) }); err == nil {
-			return e, nil, nil
-		}
+	if e, err := c.peek(key, b, def, now); err == nil {
+		return e, nil, nil
 	}
 	valid, _ := c.Get(key) // nil unless a still-valid record exists
 	if valid != nil {
