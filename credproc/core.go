@@ -181,11 +181,7 @@ type Slot struct {
 // RoleSlot is Role, also returning the cache slot that served it, for
 // callers that remember where a profile lives (the warm path's alias).
 func (c *Core) RoleSlot(ctx context.Context, profile string) (*Credentials, Slot, error) {
-	r, err := c.Resolver()
-	if err != nil {
-		return nil, Slot{}, err
-	}
-	p, err := r.Resolve(profile)
+	p, err := c.resolve(profile)
 	if err != nil {
 		return nil, Slot{}, err
 	}
@@ -194,6 +190,15 @@ func (c *Core) RoleSlot(ctx context.Context, profile string) (*Credentials, Slot
 	slot, dur := c.slot(p)
 	creds, err := c.role(ctx, p, slot, dur)
 	return creds, slot, err
+}
+
+// resolve resolves profile with the Core's resolver.
+func (c *Core) resolve(profile string) (*Profile, error) {
+	r, err := c.Resolver()
+	if err != nil {
+		return nil, err
+	}
+	return r.Resolve(profile)
 }
 
 // slot computes a role's cache slot and the duration asked of STS: the
@@ -238,11 +243,7 @@ func (c *Core) role(ctx context.Context, p *Profile, slot Slot, dur int32) (*Cre
 // an MFA code is an error. Background refreshers (a detached stslib-proc,
 // exec's and serve's endpoints) call it.
 func (c *Core) RefreshAhead(ctx context.Context, profile string) (*Credentials, error) {
-	r, err := c.Resolver()
-	if err != nil {
-		return nil, err
-	}
-	p, err := r.Resolve(profile)
+	p, err := c.resolve(profile)
 	if err != nil {
 		return nil, err
 	}
@@ -270,11 +271,7 @@ func (c *Core) RefreshAhead(ctx context.Context, profile string) (*Credentials, 
 // cached MFA session ends; ok is false when there is no session. It reads
 // only the non-secret index.
 func (c *Core) SessionEnd(profile string) (source string, end time.Time, ok bool, err error) {
-	r, err := c.Resolver()
-	if err != nil {
-		return "", time.Time{}, false, err
-	}
-	p, err := r.Resolve(profile)
+	p, err := c.resolve(profile)
 	if err != nil {
 		return "", time.Time{}, false, err
 	}
