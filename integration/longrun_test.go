@@ -306,9 +306,13 @@ func TestRefresherStopped(t *testing.T) {
 	w.MustRun("login", "BobSmith")
 	w.MustRun("CodeDeployRole-dev")
 	var stopped []int
+	// Killed, not continued, before the world's cleanup: continued, it
+	// would take the profiles queued while it was stopped, find the
+	// world's records gone, and log in again with mfa_process, leaving
+	// records the cleanup has already swept.
 	t.Cleanup(func() {
 		for _, pid := range stopped {
-			syscall.Kill(pid, syscall.SIGCONT)
+			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
 	call := func(i int) string {
